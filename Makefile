@@ -1,0 +1,47 @@
+# casesync: `make demo` and `make test` do all set-up on a fresh machine (venv, jars, services).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint typecheck test-unit test-integration infra-up infra-down infra-status clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/casesync demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test-unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+test-integration: $(STAMP)
+	$(BIN)/pytest tests/integration
+
+test: lint typecheck
+	$(BIN)/pytest
+
+infra-up: $(STAMP)
+	$(BIN)/casesync infra up
+
+infra-down: $(STAMP)
+	$(BIN)/casesync infra down
+
+infra-status: $(STAMP)
+	$(BIN)/casesync infra status
+
+clean:
+	-$(BIN)/casesync infra down
+	rm -rf .casesync $(VENV) .mypy_cache .ruff_cache .pytest_cache

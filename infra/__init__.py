@@ -1,0 +1,1 @@
+"""Settings, client and engine factories, and the launcher for casesync's local services."""

@@ -1,0 +1,94 @@
+"""Settings for every casesync process: frozen, read from ``CASESYNC_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOOPBACK = "127.0.0.1"
+
+
+class Settings(BaseSettings):
+    """One immutable bag of configuration, built once per process and passed down explicitly."""
+
+    model_config = SettingsConfigDict(env_prefix="CASESYNC_", frozen=True, extra="ignore")
+
+    state_dir: Path = Field(
+        default_factory=lambda: Path.cwd() / ".casesync",
+        description="Folder for the local services' data, logs and pid files.",
+    )
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Folder for downloaded jars and distributions; default <state_dir>/cache.",
+    )
+    kafka_bootstrap: str | None = Field(
+        default=None,
+        description="bootstrap.servers of an external broker; unset means the local launcher's.",
+    )
+    kafka_port: int = Field(default=19092, description="Local broker's client port.")
+    kafka_controller_port: int = Field(default=19093, description="Local KRaft controller port.")
+    kafka_version: str = Field(default="4.1.1", description="org.apache.kafka:kafka_2.13 version.")
+    kafka_heap: str = Field(default="512m", description="Local broker's -Xmx.")
+    schema_registry_url: str | None = Field(
+        default=None,
+        description="Confluent-compatible registry URL; unset means the local Apicurio's.",
+    )
+    registry_port: int = Field(default=18081, description="Local schema registry's HTTP port.")
+    registry_version: str = Field(
+        default="3.0.9",
+        description="io.apicurio:apicurio-registry-app version (3.0.x runs on Java 17).",
+    )
+    registry_heap: str = Field(default="512m", description="Local schema registry's -Xmx.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the joint view; unset: SQLite at <state_dir>/casesync.db.",
+    )
+    prefect_port: int = Field(default=4200, description="Port of `casesync infra up --prefect`.")
+    java_home: Path | None = Field(
+        default=None, description="JDK to run Kafka and the registry; default java on PATH."
+    )
+    startup_timeout_s: float = Field(
+        default=60.0, description="How long a local service may take to become ready."
+    )
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        """Where downloads are kept (shared across state folders when set explicitly)."""
+        return self.cache_dir if self.cache_dir is not None else self.state_dir / "cache"
+
+    @property
+    def local_kafka_bootstrap(self) -> str:
+        """bootstrap.servers of the broker the launcher runs."""
+        return f"{LOOPBACK}:{self.kafka_port}"
+
+    @property
+    def effective_kafka_bootstrap(self) -> str:
+        """The broker clients connect to: the external one if configured, else the local one."""
+        return self.kafka_bootstrap or self.local_kafka_bootstrap
+
+    @property
+    def local_schema_registry_url(self) -> str:
+        """Confluent-compatible API of the registry the launcher runs."""
+        return f"http://{LOOPBACK}:{self.registry_port}/apis/ccompat/v7"
+
+    @property
+    def effective_schema_registry_url(self) -> str:
+        """The registry clients use: the external one if configured, else the local one."""
+        return self.schema_registry_url or self.local_schema_registry_url
+
+    @property
+    def effective_database_url(self) -> str:
+        """The joint view's database URL (SQLite file in the state folder by default)."""
+        return self.database_url or f"sqlite:///{self.state_dir / 'casesync.db'}"
+
+    @property
+    def prefect_api_url(self) -> str:
+        """API URL of the Prefect server `casesync infra up --prefect` starts."""
+        return f"http://{LOOPBACK}:{self.prefect_port}/api"
+
+    @property
+    def prefect_home(self) -> Path:
+        """PREFECT_HOME for casesync's processes: inside the state folder, never ~/.prefect."""
+        return self.state_dir / "prefect"

@@ -1,0 +1,67 @@
+"""The shared publisher: encodes events, produces them keyed by case, reports every delivery."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
+
+from infra.errors import PublishError
+from schemas.codec import RegistryCodec
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where the broker stored one event."""
+
+    topic: str
+    key: str
+    partition: int
+    offset: int
+
+
+class Publisher:
+    """One producer per process; `flush()` returns what was delivered or raises PublishError."""
+
+    def __init__(self, producer: Producer, codec: RegistryCodec) -> None:
+        self._producer = producer
+        self._codec = codec
+        self._delivered: list[Delivery] = []
+        self._failed: list[str] = []
+
+    def publish(self, topic: str, key: str, event_type: str, record: Mapping[str, Any]) -> None:
+        """Encode ``record`` and hand it to the producer (delivery is confirmed by `flush`)."""
+        value = self._codec.encode(topic, event_type, record)
+        try:
+            self._producer.produce(
+                topic, value=value, key=key.encode(), on_delivery=self._on_delivery
+            )
+        except (KafkaException, BufferError) as exc:
+            raise PublishError(f"cannot produce to {topic} key {key}: {exc}") from exc
+        self._producer.poll(0)
+
+    def flush(self, timeout_s: float = 30.0) -> list[Delivery]:
+        """Wait for every pending event; return the deliveries, or raise naming what failed."""
+        remaining = self._producer.flush(timeout_s)
+        delivered, failed = self._delivered, self._failed
+        self._delivered, self._failed = [], []
+        if failed or remaining:
+            detail = "; ".join(failed[:10])
+            raise PublishError(
+                f"{len(failed)} event(s) failed and {remaining} still pending after "
+                f"{timeout_s:.0f}s ({len(delivered)} delivered): {detail}"
+            )
+        return delivered
+
+    def _on_delivery(self, error: KafkaError | None, message: Message) -> None:
+        key = (message.key() or b"").decode(errors="replace")
+        if error is not None:
+            self._failed.append(f"topic {message.topic()} key {key}: {error}")
+            return
+        self._delivered.append(
+            Delivery(
+                str(message.topic()), key, int(message.partition() or 0), int(message.offset() or 0)
+            )
+        )

@@ -1,0 +1,140 @@
+"""Real services for integration tests: from env, else the jar launcher, else testcontainers."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from infra import services as infra_services
+from infra.clients import make_admin
+from infra.database import normalise_database_url
+from infra.errors import MissingToolError
+from infra.kafka import kafka_answers
+from infra.registry import registry_answers
+from infra.service import ServiceState
+from infra.settings import Settings
+from infra.topics import TopicSpec, ensure_topics
+from tests.conftest import service_missing
+from tests.integration.containers import ContainerEndpoints, docker_answers, start_containers
+
+
+@pytest.fixture(scope="session")
+def infra_stack() -> Iterator[ExitStack]:
+    """Everything the test session started is stopped through this stack, in reverse order."""
+    with ExitStack() as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def containers(infra_stack: ExitStack) -> ContainerEndpoints | None:
+    """testcontainers endpoints when CASESYNC_TEST_INFRA=containers, else None."""
+    if os.environ.get("CASESYNC_TEST_INFRA", "local") != "containers":
+        return None
+    if not docker_answers():
+        service_missing("CASESYNC_TEST_INFRA=containers but no Docker daemon answers")
+    return start_containers(infra_stack)
+
+
+@pytest.fixture(scope="session")
+def service_settings(infra_stack: ExitStack, containers: ContainerEndpoints | None) -> Settings:
+    """Settings pointing at a real broker and a real schema registry for this test session."""
+    base = Settings()
+    if containers is not None:
+        return _pointing_at(base, containers)
+    if base.kafka_bootstrap is not None and base.schema_registry_url is not None:
+        if not kafka_answers(base.kafka_bootstrap):
+            service_missing(f"CASESYNC_KAFKA_BOOTSTRAP={base.kafka_bootstrap} does not answer")
+        if not registry_answers(base.schema_registry_url):
+            service_missing(
+                f"CASESYNC_SCHEMA_REGISTRY_URL={base.schema_registry_url} does not answer"
+            )
+        return base
+    try:
+        statuses = infra_services.up(base)
+    except MissingToolError as exc:
+        if docker_answers():
+            return _pointing_at(base, start_containers(infra_stack))
+        service_missing(f"the local launcher cannot run ({exc}) and no Docker daemon answers")
+    started = [s.name for s in statuses if s.state == ServiceState.STARTED]
+    for service in infra_services.managed_services(base):
+        if service.name in started:
+            infra_stack.callback(service.down)
+    return base
+
+
+def _pointing_at(base: Settings, endpoints: ContainerEndpoints) -> Settings:
+    return base.model_copy(
+        update={
+            "kafka_bootstrap": endpoints.kafka_bootstrap,
+            "schema_registry_url": endpoints.schema_registry_url,
+        }
+    )
+
+
+@pytest.fixture
+def service_env(service_settings: Settings) -> dict[str, str]:
+    """Environment for child processes so they reach the same broker and registry."""
+    return {
+        **os.environ,
+        "CASESYNC_KAFKA_BOOTSTRAP": service_settings.effective_kafka_bootstrap,
+        "CASESYNC_SCHEMA_REGISTRY_URL": service_settings.effective_schema_registry_url,
+        "CASESYNC_STATE_DIR": str(service_settings.state_dir),
+    }
+
+
+@pytest.fixture
+def make_topic(service_settings: Settings) -> Callable[..., str]:
+    """Factory: a fresh, randomly named topic per call (no cleanup needed)."""
+    admin = make_admin(service_settings)
+
+    def make(partitions: int = 3) -> str:
+        name = f"test.{uuid.uuid4().hex[:12]}"
+        ensure_topics(admin, [TopicSpec(name, partitions)])
+        return name
+
+    return make
+
+
+@pytest.fixture
+def make_group_id() -> Callable[[], str]:
+    """Factory: a fresh consumer group id per call."""
+    return lambda: f"test-group-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url(containers: ContainerEndpoints | None) -> Iterator[str]:
+    """A fresh PostgreSQL database for this session (from CASESYNC_TEST_POSTGRES_URL)."""
+    server_url = os.environ.get("CASESYNC_TEST_POSTGRES_URL") or (
+        containers.postgres_url if containers is not None else None
+    )
+    if not server_url:
+        service_missing(
+            "CASESYNC_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)"
+        )
+    server = normalise_database_url(server_url)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"casesync_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except SQLAlchemyError as exc:
+        service_missing(f"PostgreSQL at {server.render_as_string(hide_password=True)}: {exc}")
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_settings(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Settings:
+    """Settings whose database is SQLite in a temp folder, then the session's PostgreSQL."""
+    if request.param == "sqlite":
+        return Settings(state_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/view.db")
+    url: str = request.getfixturevalue("postgres_url")
+    return Settings(state_dir=tmp_path, database_url=url)
