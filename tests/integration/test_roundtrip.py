@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 
 import httpx
 import pytest
 
 from infra.settings import Settings
+from tests.integration.helpers import run_module
 
 pytestmark = pytest.mark.integration
 
 
 def _run(args: list[str], env: dict[str, str]) -> dict[str, object]:
-    done = subprocess.run(
-        [sys.executable, "-m", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, object] = json.loads(run_module(args[0], args[1:], env))
     return result
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import httpx
@@ -12,15 +11,9 @@ from infra.kafka import KafkaService, kafka_answers
 from infra.registry import RegistryService
 from infra.service import ServiceState
 from infra.settings import Settings
+from tests.integration.helpers import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -29,9 +22,9 @@ def private_settings(service_settings: Settings, tmp_path: Path) -> Settings:
     return Settings(
         state_dir=tmp_path / "state",
         cache_dir=service_settings.resolved_cache_dir,
-        kafka_port=_free_port(),
-        kafka_controller_port=_free_port(),
-        registry_port=_free_port(),
+        kafka_port=free_port(),
+        kafka_controller_port=free_port(),
+        registry_port=free_port(),
     )
 
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -14,19 +11,13 @@ import pytest
 from infra.prefect_server import PrefectServerService, prefect_environment
 from infra.service import ServiceState
 from infra.settings import Settings
+from tests.integration.helpers import free_port, run_module
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_prefect_server_records_a_flow_run_from_another_process(tmp_path: Path) -> None:
-    settings = Settings(state_dir=tmp_path, prefect_port=_free_port(), startup_timeout_s=180)
+    settings = Settings(state_dir=tmp_path, prefect_port=free_port(), startup_timeout_s=180)
     server = PrefectServerService(settings)
     try:
         started = server.up()
@@ -38,16 +29,8 @@ def test_prefect_server_records_a_flow_run_from_another_process(tmp_path: Path) 
             **prefect_environment(settings),
             "PREFECT_API_URL": settings.prefect_api_url,
         }
-        done = subprocess.run(
-            [sys.executable, "-m", "tests.integration.processes.prefect_probe_flow"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        assert done.stdout.strip().splitlines()[-1] == "42"
+        output = run_module("tests.integration.processes.prefect_probe_flow", [], env)
+        assert output == "42"
 
         runs = httpx.post(
             f"{settings.prefect_api_url}/flow_runs/filter", json={}, timeout=10
