@@ -31,6 +31,7 @@ test-integration: $(STAMP)
 	$(BIN)/pytest tests/integration
 
 test: lint typecheck
+	$(BIN)/casesync schemas check --offline
 	$(BIN)/pytest
 
 infra-up: $(STAMP)

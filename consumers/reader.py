@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from confluent_kafka import Consumer, KafkaError
 
 from infra.errors import CasesyncError
-from schemas.codec import DecodedEvent, RegistryCodec
+from schemas.codec import RegistryCodec
+from schemas.events import Envelope
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class ConsumedEvent:
     partition: int
     offset: int
     key: str
-    event: DecodedEvent
+    event: Envelope
 
 
 def read_events(

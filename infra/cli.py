@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,12 +22,21 @@ from infra.settings import Settings
 from infra.topics import ensure_topics
 from producers.publisher import Publisher
 from producers.sample import sample_case_opened
+from schemas.catalog import event_schemas
 from schemas.codec import RegistryCodec
-from schemas.topics import agency_topic, contract_topics
+from schemas.contract import contract_problems
+from schemas.docs import render_events_markdown
+from schemas.events import Envelope, utc_now
+from schemas.registry import SubjectCheck, SubjectState, check_contract, register_contract
+from schemas.topics import agency_topic, agency_topics, contract_topics
 
 app = typer.Typer(help="casesync: UK-Romania anti-trafficking case sync.", no_args_is_help=True)
 infra_app = typer.Typer(help="Start, stop and inspect the local services.", no_args_is_help=True)
 app.add_typer(infra_app, name="infra")
+schemas_app = typer.Typer(
+    help="Check, register and document the event contract.", no_args_is_help=True
+)
+app.add_typer(schemas_app, name="schemas")
 
 console = Console()
 
@@ -47,14 +57,27 @@ def main(ctx: typer.Context) -> None:
     ctx.obj = Settings()
 
 
-def _print_statuses(title: str, statuses: list[ServiceStatus]) -> None:
+def _print_table(title: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
     table = Table(title=title)
-    for column in ("service", "state", "address", "pid", "ready after"):
+    for column in columns:
         table.add_column(column)
-    for status in statuses:
-        ready = f"{status.seconds_to_ready:.1f}s" if status.seconds_to_ready is not None else ""
-        table.add_row(status.name, str(status.state), status.address, str(status.pid or ""), ready)
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
+
+
+def _print_statuses(title: str, statuses: list[ServiceStatus]) -> None:
+    rows = [
+        (
+            s.name,
+            str(s.state),
+            s.address,
+            str(s.pid or ""),
+            f"{s.seconds_to_ready:.1f}s" if s.seconds_to_ready is not None else "",
+        )
+        for s in statuses
+    ]
+    _print_table(title, ("service", "state", "address", "pid", "ready after"), rows)
 
 
 def _fail(exc: CasesyncError) -> typer.Exit:
@@ -68,7 +91,9 @@ def _bring_up(settings: Settings, with_prefect: bool) -> list[ServiceStatus]:
     if down:
         names = ", ".join(f"{s.name} at {s.address}" for s in down)
         raise CasesyncError(f"configured external service(s) do not answer: {names}")
-    ensure_topics(make_admin(settings), contract_topics())
+    topics = contract_topics()
+    ensure_topics(make_admin(settings), topics)
+    register_contract(make_registry_client(settings), agency_topics())
     return statuses
 
 
@@ -107,14 +132,14 @@ def demo(ctx: typer.Context) -> None:
     try:
         _bring_up(settings, with_prefect=False)
         topic = agency_topic("uk-police")
-        record = sample_case_opened(datetime.now(UTC).replace(microsecond=0))
+        event = sample_case_opened(utc_now())
         publisher = Publisher(
             make_producer(settings), RegistryCodec(make_registry_client(settings))
         )
-        publisher.publish(topic, record["case_ref"], "CaseOpened", record)
+        publisher.publish(topic, event)
         (delivery,) = publisher.flush()
         console.print(
-            f"published CaseOpened {record['event_id']} to {delivery.topic} "
+            f"published CaseOpened {event.event_id} to {delivery.topic} "
             f"partition {delivery.partition} offset {delivery.offset}"
         )
         consumer = make_consumer(settings, group_id=f"casesync-demo-{uuid.uuid4().hex[:8]}")
@@ -127,11 +152,60 @@ def demo(ctx: typer.Context) -> None:
             consumer.close()
     except (CasesyncError, ValueError) as exc:
         raise _fail(CasesyncError(str(exc))) from exc
-    table = Table(
-        title=f"consumed {consumed.event.event_type} (schema id {consumed.event.schema_id})"
+    fields = consumed.event.model_dump(mode="json").items()
+    _print_table(
+        f"consumed {consumed.event.event_type()} from {consumed.topic}",
+        ("field", "value"),
+        [(field, str(value)) for field, value in fields],
     )
-    table.add_column("field")
-    table.add_column("value")
-    for field, value in consumed.event.record.items():
-        table.add_row(field, str(value))
-    console.print(table)
+
+
+def _print_subjects(title: str, checks: list[SubjectCheck]) -> None:
+    rows = [(c.subject, str(c.state), str(c.version or ""), str(c.schema_id or "")) for c in checks]
+    _print_table(title, ("subject", "state", "version", "schema id"), rows)
+
+
+@schemas_app.command("check")
+def schemas_check(
+    ctx: typer.Context,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Only the local checks; do not ask the registry.")
+    ] = False,
+) -> None:
+    """Validate every .avsc against its model and the envelope, then against the registry."""
+    problems = contract_problems()
+    for problem in problems:
+        console.print(f"[red]contract:[/red] {problem}", highlight=False)
+    if problems:
+        raise typer.Exit(code=1)
+    console.print(f"{len(event_schemas())} event schemas agree with their models")
+    if offline:
+        return
+    try:
+        checks = check_contract(make_registry_client(_settings(ctx)), agency_topics())
+    except CasesyncError as exc:
+        raise _fail(exc) from exc
+    _print_subjects("schemas against the registry", checks)
+    if any(check.state == SubjectState.INCOMPATIBLE for check in checks):
+        console.print("[red]incompatible:[/red] a registered subject would refuse its schema")
+        raise typer.Exit(code=1)
+
+
+@schemas_app.command("register")
+def schemas_register(ctx: typer.Context) -> None:
+    """Register every event schema for every agency topic (BACKWARD per subject)."""
+    try:
+        checks = register_contract(make_registry_client(_settings(ctx)), agency_topics())
+    except CasesyncError as exc:
+        raise _fail(exc) from exc
+    _print_subjects("registered", checks)
+
+
+@schemas_app.command("docs")
+def schemas_docs(
+    out: Annotated[Path, typer.Option(help="Where to write the page.")] = Path("docs/events.md"),
+) -> None:
+    """Render the events and fields, with their HTCDS mapping, as Markdown."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_events_markdown(event_schemas(), len(Envelope.model_fields)))
+    console.print(f"wrote {out}")

@@ -31,3 +31,15 @@ class UnknownEventTypeError(CodecError):
 
 class PublishError(CasesyncError):
     """An event was not delivered to Kafka; the message names topic and key."""
+
+
+class EventValidationError(CodecError):
+    """An event breaks a domain rule; the message names the event type and each failing field."""
+
+
+class SchemaCompatibilityError(CasesyncError):
+    """The registry refused a schema under the subject's compatibility rule."""
+
+
+class RegistryError(CasesyncError):
+    """The schema registry could not be reached or answered with an error."""

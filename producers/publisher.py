@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from infra.errors import PublishError
 from schemas.codec import RegistryCodec
+from schemas.events import Envelope
 
 
 @dataclass(frozen=True)
@@ -31,9 +30,10 @@ class Publisher:
         self._delivered: list[Delivery] = []
         self._failed: list[str] = []
 
-    def publish(self, topic: str, key: str, event_type: str, record: Mapping[str, Any]) -> None:
-        """Encode ``record`` and hand it to the producer (delivery is confirmed by `flush`)."""
-        value = self._codec.encode(topic, event_type, record)
+    def publish(self, topic: str, event: Envelope) -> None:
+        """Encode ``event``, key it by case, hand it to the producer (`flush` confirms delivery)."""
+        value = self._codec.encode(topic, event)
+        key = event.case_ref
         try:
             self._producer.produce(
                 topic, value=value, key=key.encode(), on_delivery=self._on_delivery

@@ -21,6 +21,26 @@ def event_schemas() -> dict[str, str]:
     return schemas
 
 
+@cache
+def historical_schemas(version: int) -> dict[str, str]:
+    """Earlier versions kept in ``schemas/history/<event>.v<version>.avsc``, by record name.
+
+    Events without a file for ``version`` are absent; callers fall back to the current schema.
+    """
+    schemas: dict[str, str] = {}
+    folder = resources.files("schemas").joinpath("history")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(f".v{version}.avsc"):
+            text = entry.read_text(encoding="utf-8")
+            schemas[json.loads(text)["name"]] = text
+    return schemas
+
+
+def schemas_as_of(version: int) -> dict[str, str]:
+    """The whole contract as a writer or reader of ``version`` saw it (current where unchanged)."""
+    return {**event_schemas(), **historical_schemas(version)}
+
+
 def parsed_schema(event_type: str) -> dict[str, Any]:
     """The fastavro-parsed schema of ``event_type`` (raises KeyError if unknown)."""
     parsed = parse_schema(json.loads(event_schemas()[event_type]))

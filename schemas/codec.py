@@ -8,7 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka.schema_registry import SchemaRegistryClient, topic_record_subject_name_strategy
+from confluent_kafka.schema_registry import (
+    Schema,
+    SchemaRegistryClient,
+    topic_record_subject_name_strategy,
+)
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from confluent_kafka.schema_registry.serde import SchemaId
@@ -16,11 +20,13 @@ from confluent_kafka.serialization import MessageField, SerializationContext, Se
 
 from infra.errors import CodecError, UnknownEventTypeError
 from schemas.catalog import event_schemas
+from schemas.contract import to_record, validate_event
+from schemas.events import Envelope
 
 
 @dataclass(frozen=True)
-class DecodedEvent:
-    """An event read off a topic: its type, its fields (reader schema) and its writer schema id."""
+class DecodedRecord:
+    """A message value read with the current reader schema of its event type."""
 
     event_type: str
     record: dict[str, Any]
@@ -28,13 +34,17 @@ class DecodedEvent:
 
 
 class RegistryCodec:
-    """Encodes and decodes casesync events, registering schemas under ``<topic>-<record name>``."""
+    """Encodes and decodes casesync events; subjects are ``<topic>-casesync.events.<Event>``.
+
+    Producers write only schemas already registered (``casesync schemas register``, which
+    ``casesync infra up`` runs); ``auto_register`` is for tests of unregistered subjects.
+    """
 
     def __init__(
         self,
         client: SchemaRegistryClient,
         schemas: Mapping[str, str] | None = None,
-        auto_register: bool = True,
+        auto_register: bool = False,
     ) -> None:
         self._client = client
         self._schemas = dict(schemas if schemas is not None else event_schemas())
@@ -42,16 +52,28 @@ class RegistryCodec:
             "subject.name.strategy": topic_record_subject_name_strategy,
             "auto.register.schemas": auto_register,
         }
+        # Schema objects, not strings: the serializer would rewrite a string, and lookups of
+        # registered schemas compare the exact text `casesync schemas register` sent.
         self._serializers = {
-            name: AvroSerializer(client, text, conf=conf) for name, text in self._schemas.items()
+            name: AvroSerializer(client, Schema(text, "AVRO"), conf=conf)
+            for name, text in self._schemas.items()
         }
         self._deserializers = {
             name: AvroDeserializer(client, text) for name, text in self._schemas.items()
         }
         self._type_by_schema_id: dict[int, str] = {}
 
-    def encode(self, topic: str, event_type: str, record: Mapping[str, Any]) -> bytes:
-        """Serialize ``record`` as ``event_type`` for ``topic`` (magic byte, schema id, body)."""
+    def encode(self, topic: str, event: Envelope) -> bytes:
+        """The producers' entry point: a validated event as Confluent wire-format bytes."""
+        return self.encode_record(topic, event.event_type(), to_record(event))
+
+    def decode(self, topic: str, data: bytes) -> Envelope:
+        """The consumers' entry point: bytes → the validated event (reader schema resolution)."""
+        decoded = self.decode_record(topic, data)
+        return validate_event(decoded.event_type, decoded.record)
+
+    def encode_record(self, topic: str, event_type: str, record: Mapping[str, Any]) -> bytes:
+        """Serialize a plain Avro datum as ``event_type`` (no domain validation)."""
         serializer = self._serializers.get(event_type)
         if serializer is None:
             raise UnknownEventTypeError(f"unknown event type {event_type!r} for topic {topic}")
@@ -64,8 +86,8 @@ class RegistryCodec:
             raise CodecError(f"cannot encode {event_type} for topic {topic}: empty record")
         return bytes(data)
 
-    def decode(self, topic: str, data: bytes) -> DecodedEvent:
-        """Deserialize a message value with the current reader schema of its event type."""
+    def decode_record(self, topic: str, data: bytes) -> DecodedRecord:
+        """Deserialize to a plain datum with the current reader schema of its event type."""
         schema_id = self._writer_schema_id(topic, data)
         event_type = self._event_type(topic, schema_id)
         context = SerializationContext(topic, MessageField.VALUE)
@@ -77,13 +99,13 @@ class RegistryCodec:
             ) from exc
         if not isinstance(record, dict):
             raise CodecError(f"cannot decode {event_type} from topic {topic}: not a record")
-        return DecodedEvent(event_type, record, schema_id)
+        return DecodedRecord(event_type, record, schema_id)
 
     def _writer_schema_id(self, topic: str, data: bytes) -> int:
+        schema_id = SchemaId("AVRO")
         try:
-            schema_id = SchemaId("AVRO")
             schema_id.from_bytes(io.BytesIO(data))
-        except (SerializationError, Exception) as exc:
+        except Exception as exc:  # struct.error on short input, SerializationError on bad magic
             raise CodecError(
                 f"message on topic {topic} is not in Confluent wire format: {exc}"
             ) from exc
@@ -101,10 +123,10 @@ class RegistryCodec:
             raise UnknownEventTypeError(
                 f"schema id {schema_id} on topic {topic} is not in the registry: {exc}"
             ) from exc
-        name = json.loads(writer.schema_str or "{}").get("name", "")
+        name = str(json.loads(writer.schema_str or "{}").get("name", ""))
         if name not in self._schemas:
             raise UnknownEventTypeError(
                 f"schema id {schema_id} on topic {topic} is record {name!r}, not a casesync event"
             )
         self._type_by_schema_id[schema_id] = name
-        return str(name)
+        return name

@@ -17,8 +17,13 @@ def agency_topic(agency_code: str) -> str:
     return AGENCY_TOPIC_PREFIX + agency_code
 
 
+def agency_topics() -> list[str]:
+    """Every agency's event topic."""
+    return [agency_topic(code) for code in AGENCY_CODES]
+
+
 def contract_topics() -> list[TopicSpec]:
     """Every topic casesync creates: one per agency, and the dead-letter topic."""
-    topics = [TopicSpec(agency_topic(code), AGENCY_TOPIC_PARTITIONS) for code in AGENCY_CODES]
+    topics = [TopicSpec(topic, AGENCY_TOPIC_PARTITIONS) for topic in agency_topics()]
     topics.append(TopicSpec(DEAD_LETTER_TOPIC, 1))
     return topics

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from infra import services as infra_services
-from infra.clients import make_admin
+from infra.clients import make_admin, make_registry_client
 from infra.database import normalise_database_url
 from infra.errors import MissingToolError
 from infra.kafka import kafka_answers
@@ -20,6 +20,7 @@ from infra.registry import registry_answers
 from infra.service import ServiceState
 from infra.settings import Settings
 from infra.topics import TopicSpec, ensure_topics
+from schemas.registry import register_contract
 from tests.conftest import service_missing
 from tests.integration.containers import ContainerEndpoints, docker_answers, start_containers
 
@@ -90,12 +91,19 @@ def service_env(service_settings: Settings) -> dict[str, str]:
 
 @pytest.fixture
 def make_topic(service_settings: Settings) -> Callable[..., str]:
-    """Factory: a fresh, randomly named topic per call (no cleanup needed)."""
-    admin = make_admin(service_settings)
+    """Factory: a fresh, randomly named topic per call (no cleanup needed).
 
-    def make(partitions: int = 3) -> str:
+    ``register`` registers the current contract's subjects for it, as `infra up` does for the
+    agency topics; pass ``register=False`` to start from an empty subject.
+    """
+    admin = make_admin(service_settings)
+    registry = make_registry_client(service_settings)
+
+    def make(partitions: int = 3, register: bool = True) -> str:
         name = f"test.{uuid.uuid4().hex[:12]}"
         ensure_topics(admin, [TopicSpec(name, partitions)])
+        if register:
+            register_contract(registry, [name])
         return name
 
     return make

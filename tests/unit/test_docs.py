@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 
+from infra.cli import app
 from infra.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,9 +29,24 @@ def test_readme_starts_with_the_two_commands() -> None:
     assert "make test" in first_block
 
 
-@pytest.mark.parametrize(
-    "command",
-    ["casesync infra up", "casesync infra down", "casesync infra status", "casesync demo"],
-)
+def _commands(group: Any, prefix: str) -> list[str]:
+    names = []
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):  # a sub-app
+            names += _commands(command, f"{prefix} {name}")
+        else:
+            names.append(f"{prefix} {name}")
+    return names
+
+
+ALL_COMMANDS = _commands(typer.main.get_group(app), "casesync")
+
+
+def test_the_cli_has_the_commands_this_test_expects() -> None:
+    assert "casesync infra up" in ALL_COMMANDS
+    assert "casesync schemas check" in ALL_COMMANDS
+
+
+@pytest.mark.parametrize("command", ALL_COMMANDS)
 def test_every_command_is_in_the_readme(command: str) -> None:
-    assert command in (ROOT / "README.md").read_text()
+    assert f"`{command}" in (ROOT / "README.md").read_text()
