@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck test-unit test-integration infra-up infra-down infra-status clean
+.PHONY: install demo test bench lint typecheck test-unit test-integration infra-up infra-down infra-status clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ test-integration: $(STAMP)
 test: lint typecheck
 	$(BIN)/casesync schemas check --offline
 	$(BIN)/pytest
+
+bench: $(STAMP)
+	for script in bench/*_bench.py; do $(BIN)/python "$$script" || exit 1; done
 
 infra-up: $(STAMP)
 	$(BIN)/casesync infra up

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
 import phonenumbers
 import pycountry
@@ -17,9 +18,14 @@ CNP_MALE_DIGITS = frozenset("13579")
 CNP_FEMALE_DIGITS = frozenset("2468")
 
 
+@cache
+def _alpha_2_codes() -> frozenset[str]:
+    return frozenset(country.alpha_2 for country in pycountry.countries)
+
+
 def country_code(value: str) -> str:
     """An ISO 3166-1 alpha-2 code (upper case), else ValueError."""
-    if len(value) != 2 or pycountry.countries.get(alpha_2=value.upper()) is None:
+    if value.upper() not in _alpha_2_codes():
         raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code")
     return value.upper()
 
