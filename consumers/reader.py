@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from confluent_kafka import Consumer, KafkaError
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
 
 from infra.errors import CasesyncError
 from schemas.codec import RegistryCodec
@@ -48,4 +48,30 @@ def read_events(
                 codec.decode(topic, message.value() or b""),
             )
         )
+    return events
+
+
+def read_to_end(
+    consumer: Consumer, codec: RegistryCodec, topics: list[str], timeout_s: float
+) -> list[ConsumedEvent]:
+    """Every event on ``topics`` from the beginning up to their current end (high watermarks)."""
+    partitions = []
+    for topic in topics:
+        metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+        partitions += [TopicPartition(topic, p, OFFSET_BEGINNING) for p in metadata.partitions]
+    ends = {
+        (tp.topic, tp.partition): consumer.get_watermark_offsets(tp, timeout=10)[1]
+        for tp in partitions
+    }
+    remaining = {key for key, end in ends.items() if end > 0}
+    consumer.assign(partitions)
+    events: list[ConsumedEvent] = []
+    deadline = time.monotonic() + timeout_s
+    while remaining and time.monotonic() < deadline:
+        for consumed in read_events(consumer, codec, 500, 1.0):
+            events.append(consumed)
+            if consumed.offset + 1 >= ends[(consumed.topic, consumed.partition)]:
+                remaining.discard((consumed.topic, consumed.partition))
+    if remaining:
+        raise CasesyncError(f"did not reach the end of {sorted(remaining)} within {timeout_s:.0f}s")
     return events

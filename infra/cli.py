@@ -4,31 +4,38 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from confluent_kafka import TopicPartition
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from consumers.reader import read_events
+from consumers.reader import read_to_end
 from infra import services
 from infra.clients import make_admin, make_consumer, make_producer, make_registry_client
-from infra.errors import CasesyncError
+from infra.errors import CasesyncError, PublishError
+from infra.kafka import kafka_answers
+from infra.registry import registry_answers
 from infra.service import ServiceState, ServiceStatus
 from infra.settings import Settings
 from infra.topics import ensure_topics
+from producers.agencies import adapter_for
+from producers.exports import count_lines
+from producers.generate import EXPORT_FILES
+from producers.generate import generate as generate_caseload
+from producers.pipeline import PublishSummary, publish_export
 from producers.publisher import Publisher
-from producers.sample import sample_case_opened
 from schemas.catalog import event_schemas
 from schemas.codec import RegistryCodec
 from schemas.contract import contract_problems
 from schemas.docs import render_events_markdown
-from schemas.events import Envelope, utc_now
+from schemas.events import Envelope
 from schemas.registry import SubjectCheck, SubjectState, check_contract, register_contract
-from schemas.topics import agency_topic, agency_topics, contract_topics
+from schemas.topics import agency_topics, contract_topics
 
 app = typer.Typer(help="casesync: UK-Romania anti-trafficking case sync.", no_args_is_help=True)
 infra_app = typer.Typer(help="Start, stop and inspect the local services.", no_args_is_help=True)
@@ -125,38 +132,163 @@ def infra_status(ctx: typer.Context) -> None:
     _print_statuses("casesync infra status", services.status(_settings(ctx)))
 
 
-@app.command()
-def demo(ctx: typer.Context) -> None:
-    """Bring up infra, publish one sample event through the registry, consume it and print it."""
-    settings = _settings(ctx)
-    try:
-        _bring_up(settings, with_prefect=False)
-        topic = agency_topic("uk-police")
-        event = sample_case_opened(utc_now())
+def _require_services(settings: Settings) -> None:
+    if not kafka_answers(settings.effective_kafka_bootstrap):
+        raise CasesyncError(
+            f"no broker answers at {settings.effective_kafka_bootstrap}: run `casesync infra up`"
+        )
+    if not registry_answers(settings.effective_schema_registry_url):
+        raise CasesyncError(
+            f"no schema registry answers at {settings.effective_schema_registry_url}: "
+            "run `casesync infra up`"
+        )
+
+
+def _row_total(path: Path) -> int | None:
+    if path.suffix == ".csv":
+        return max(count_lines(path) - 1, 0)
+    if path.suffix == ".jsonl":
+        return count_lines(path)
+    return None
+
+
+def _publish_file(
+    settings: Settings,
+    *,
+    agency: str,
+    file: Path,
+    mapping: Path | None,
+    rejects: Path | None,
+    dry_run: bool,
+) -> PublishSummary:
+    adapter = adapter_for(agency, mapping)
+    rejects_path = rejects or file.with_name(file.name + ".rejects.csv")
+    publisher = None
+    if not dry_run:
+        _require_services(settings)
         publisher = Publisher(
             make_producer(settings), RegistryCodec(make_registry_client(settings))
         )
-        publisher.publish(topic, event)
-        (delivery,) = publisher.flush()
-        console.print(
-            f"published CaseOpened {event.event_id} to {delivery.topic} "
-            f"partition {delivery.partition} offset {delivery.offset}"
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(f"{agency} {file.name}", total=_row_total(file))
+        return publish_export(
+            adapter, file, publisher, rejects_path, on_row=lambda: progress.advance(task)
         )
+
+
+def _summary_rows(agency: str, summary: PublishSummary) -> tuple[str, ...]:
+    published = "(dry run)" if summary.dry_run else str(summary.published)
+    return (
+        agency,
+        str(summary.read),
+        str(summary.events),
+        published,
+        str(summary.rejected),
+        str(summary.duplicates),
+    )
+
+
+SUMMARY_COLUMNS = ("agency", "rows read", "events", "published", "rejected", "duplicates")
+
+
+@app.command()
+def publish(  # noqa: PLR0917  (Typer reads options from the parameters)
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The agency's export.")],
+    agency: Annotated[str, typer.Option("--agency", help="Agency code, e.g. uk-police.")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="A declarative mapping file to read the export with.")
+    ] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where to write rejected rows (default <file>.rejects.csv).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate every row; publish nothing.")
+    ] = False,
+) -> None:
+    """Turn an agency export into events and publish them (exit 1 if any row was rejected)."""
+    settings = _settings(ctx)
+    try:
+        summary = _publish_file(
+            settings, agency=agency, file=file, mapping=mapping, rejects=rejects, dry_run=dry_run
+        )
+    except PublishError as exc:
+        console.print(f"[red]publish failed:[/red] {exc} ({len(exc.delivered)} delivered)")
+        raise typer.Exit(code=2) from exc
+    except CasesyncError as exc:
+        raise _fail(exc) from exc
+    _print_table(f"casesync publish {file.name}", SUMMARY_COLUMNS, [_summary_rows(agency, summary)])
+    if summary.rejected:
+        target = rejects or file.with_name(file.name + ".rejects.csv")
+        console.print(f"{summary.rejected} row(s) rejected: see {target}")
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder for the exports and ground_truth/.")],
+    weeks: Annotated[int, typer.Option(min=1, help="Weeks of caseload, ending 2026-11-29.")] = 12,
+    victims: Annotated[int, typer.Option(min=1, help="Real victims in the caseload.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 7,
+    bad_row_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of person rows broken on purpose.")
+    ] = 0.002,
+) -> None:
+    """Write a synthetic cross-border caseload: each agency's export plus ground truth."""
+    summary = generate_caseload(
+        out, weeks=weeks, victims=victims, seed=seed, bad_row_rate=bad_row_rate
+    )
+    rows = [
+        (agency, EXPORT_FILES[agency], str(count)) for agency, count in sorted(summary.rows.items())
+    ]
+    _print_table(
+        f"{summary.cases} cases, {summary.victims} victims in {out}",
+        ("agency", "file", "rows"),
+        rows,
+    )
+
+
+@app.command()
+def demo(ctx: typer.Context) -> None:
+    """Bring up infra, generate a small caseload, publish every agency's export, read it back."""
+    settings = _settings(ctx)
+    caseload = settings.state_dir / "demo-caseload"
+    try:
+        _bring_up(settings, with_prefect=False)
+        generate_caseload(caseload, weeks=12, victims=300, seed=7)
+        rows = []
+        for agency, name in EXPORT_FILES.items():
+            summary = _publish_file(
+                settings,
+                agency=agency,
+                file=caseload / name,
+                mapping=None,
+                rejects=None,
+                dry_run=False,
+            )
+            rows.append(_summary_rows(agency, summary))
+        _print_table(f"published the demo caseload from {caseload}", SUMMARY_COLUMNS, rows)
         consumer = make_consumer(settings, group_id=f"casesync-demo-{uuid.uuid4().hex[:8]}")
-        consumer.assign([TopicPartition(delivery.topic, delivery.partition, delivery.offset)])
         try:
-            (consumed,) = read_events(
-                consumer, RegistryCodec(make_registry_client(settings)), 1, timeout_s=30
+            events = read_to_end(
+                consumer, RegistryCodec(make_registry_client(settings)), agency_topics(), 120
             )
         finally:
             consumer.close()
-    except (CasesyncError, ValueError) as exc:
-        raise _fail(CasesyncError(str(exc))) from exc
-    fields = consumed.event.model_dump(mode="json").items()
+    except CasesyncError as exc:
+        raise _fail(exc) from exc
+    counts = Counter((e.topic, e.event.event_type()) for e in events)
+    distinct = len({e.event.event_id for e in events})
     _print_table(
-        f"consumed {consumed.event.event_type()} from {consumed.topic}",
-        ("field", "value"),
-        [(field, str(value)) for field, value in fields],
+        f"read back {len(events)} messages, {distinct} distinct events (re-runs repeat ids)",
+        ("topic", "event", "messages"),
+        [(topic, event_type, str(n)) for (topic, event_type), n in sorted(counts.items())],
     )
 
 

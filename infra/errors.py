@@ -1,5 +1,9 @@
 """The project's exception hierarchy: library errors are wrapped once, at the edge, into these."""
 
+from __future__ import annotations
+
+from typing import Any
+
 
 class CasesyncError(Exception):
     """Root of every error casesync raises on purpose."""
@@ -30,11 +34,22 @@ class UnknownEventTypeError(CodecError):
 
 
 class PublishError(CasesyncError):
-    """An event was not delivered to Kafka; the message names topic and key."""
+    """An event was not delivered to Kafka; the message names topic and key.
+
+    ``delivered`` holds what did reach the broker before the failure (so nothing is lost silently).
+    """
+
+    def __init__(self, message: str, delivered: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.delivered = delivered or []
 
 
 class EventValidationError(CodecError):
     """An event breaks a domain rule; the message names the event type and each failing field."""
+
+    def __init__(self, message: str, fields: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or []
 
 
 class SchemaCompatibilityError(CasesyncError):
@@ -43,3 +58,16 @@ class SchemaCompatibilityError(CasesyncError):
 
 class RegistryError(CasesyncError):
     """The schema registry could not be reached or answered with an error."""
+
+
+class ExportRowError(CasesyncError):
+    """One export row cannot become an event; ``field`` names the event field (or column)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"field '{field}': {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class MappingError(CasesyncError):
+    """A declarative mapping file is invalid; the message names the key."""

@@ -10,6 +10,9 @@ from infra.errors import PublishError
 from schemas.codec import RegistryCodec
 from schemas.events import Envelope
 
+# How long `publish` waits for room in librdkafka's queue before giving up.
+QUEUE_FULL_WAIT_S = 30.0
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -19,6 +22,7 @@ class Delivery:
     key: str
     partition: int
     offset: int
+    event_id: str
 
 
 class Publisher:
@@ -34,15 +38,31 @@ class Publisher:
         """Encode ``event``, key it by case, hand it to the producer (`flush` confirms delivery)."""
         value = self._codec.encode(topic, event)
         key = event.case_ref
-        try:
-            self._producer.produce(
-                topic, value=value, key=key.encode(), on_delivery=self._on_delivery
-            )
-        except (KafkaException, BufferError) as exc:
-            raise PublishError(f"cannot produce to {topic} key {key}: {exc}") from exc
+        event_id = str(event.event_id)
+        waited = 0.0
+        while True:
+            try:
+                self._producer.produce(
+                    topic,
+                    value=value,
+                    key=key.encode(),
+                    headers={"event_id": event_id, "event_type": event.event_type()},
+                    on_delivery=self._on_delivery,
+                )
+                break
+            except BufferError as exc:
+                # Queue full: serve delivery reports until there is room, then retry.
+                if waited >= QUEUE_FULL_WAIT_S:
+                    raise PublishError(
+                        f"producer queue full for {waited:.0f}s: topic {topic} key {key}"
+                    ) from exc
+                self._producer.poll(0.5)
+                waited += 0.5
+            except KafkaException as exc:
+                raise PublishError(f"cannot produce to {topic} key {key}: {exc}") from exc
         self._producer.poll(0)
 
-    def flush(self, timeout_s: float = 30.0) -> list[Delivery]:
+    def flush(self, timeout_s: float = 60.0) -> list[Delivery]:
         """Wait for every pending event; return the deliveries, or raise naming what failed."""
         remaining = self._producer.flush(timeout_s)
         delivered, failed = self._delivered, self._failed
@@ -51,17 +71,26 @@ class Publisher:
             detail = "; ".join(failed[:10])
             raise PublishError(
                 f"{len(failed)} event(s) failed and {remaining} still pending after "
-                f"{timeout_s:.0f}s ({len(delivered)} delivered): {detail}"
+                f"{timeout_s:.0f}s ({len(delivered)} delivered): {detail}",
+                delivered=delivered,
             )
         return delivered
 
     def _on_delivery(self, error: KafkaError | None, message: Message) -> None:
         key = (message.key() or b"").decode(errors="replace")
+        raw = dict(message.headers() or []).get("event_id") or b""
+        event_id = raw.decode() if isinstance(raw, bytes) else raw
         if error is not None:
-            self._failed.append(f"topic {message.topic()} key {key}: {error}")
+            self._failed.append(
+                f"topic {message.topic()} key {key} event {event_id}: {error.str()}"
+            )
             return
         self._delivered.append(
             Delivery(
-                str(message.topic()), key, int(message.partition() or 0), int(message.offset() or 0)
+                str(message.topic()),
+                key,
+                int(message.partition() or 0),
+                int(message.offset() or 0),
+                event_id,
             )
         )

@@ -31,11 +31,12 @@ def validate_event(event_type: str, data: Mapping[str, Any]) -> Envelope:
         return model.model_validate(dict(data))
     except ValidationError as exc:
         # include_input=False: inputs are personal data and must not reach logs.
+        errors = exc.errors(include_input=False, include_url=False)
+        fields = [".".join(str(p) for p in error["loc"]) or "(event)" for error in errors]
         problems = "; ".join(
-            f"field '{'.'.join(str(p) for p in error['loc']) or '(event)'}': {error['msg']}"
-            for error in exc.errors(include_input=False, include_url=False)
+            f"field '{field}': {error['msg']}" for field, error in zip(fields, errors, strict=True)
         )
-        raise EventValidationError(f"invalid {event_type}: {problems}") from None
+        raise EventValidationError(f"invalid {event_type}: {problems}", fields) from None
 
 
 def to_record(event: Envelope) -> dict[str, Any]:

@@ -48,16 +48,21 @@ def not_future_date(value: date, now: datetime | None = None) -> date:
     return value
 
 
-def e164_phone(value: str) -> str:
-    """A valid phone number already written in E.164 (+<country><number>), else ValueError."""
+def normalise_phone(value: str, region: str | None) -> str:
+    """E.164 of a valid number; ``region`` reads numbers written nationally (None: E.164 only)."""
     # Messages never repeat the number: errors reach logs and dead-letter headers.
     try:
-        parsed = phonenumbers.parse(value, None)
+        parsed = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
-        raise ValueError("not an E.164 phone number (+<country code><number>)") from None
+        raise ValueError("not a phone number (+<country code><number>)") from None
     if not phonenumbers.is_valid_number(parsed):
         raise ValueError("not a valid phone number for its country code")
-    if phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) != value:
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def e164_phone(value: str) -> str:
+    """A valid phone number already written in E.164 (+<country><number>), else ValueError."""
+    if normalise_phone(value, None) != value:
         raise ValueError("not written in E.164 form (no spaces, leading +)")
     return value
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 CASESYNC = str(Path(sys.executable).with_name("casesync"))
 
 
-def test_demo_publishes_and_prints_the_consumed_event(service_env: dict[str, str]) -> None:
+def test_demo_publishes_the_caseload_and_reads_it_back(service_env: dict[str, str]) -> None:
     done = subprocess.run(
         [CASESYNC, "demo"],
         env={**service_env, "COLUMNS": "200"},
@@ -24,9 +24,12 @@ def test_demo_publishes_and_prints_the_consumed_event(service_env: dict[str, str
     )
 
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "published CaseOpened" in done.stdout
-    assert "consumed CaseOpened" in done.stdout
-    assert "DEMO-UKP-0001" in done.stdout
+    assert "published the demo caseload" in done.stdout
+    assert "read back" in done.stdout
+    for agency in ("uk-police", "uk-sca", "ro-anitp", "ro-police", "ro-diicot"):
+        assert f"casesync.events.{agency}" in done.stdout
+    for event_type in ("PersonRecorded", "IdentificationDecided", "CourtOutcomeRecorded"):
+        assert event_type in done.stdout
 
 
 def test_infra_status_lists_the_services(service_env: dict[str, str]) -> None:
