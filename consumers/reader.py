@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
 
 from infra.errors import CasesyncError
 from schemas.codec import RegistryCodec
@@ -51,10 +51,8 @@ def read_events(
     return events
 
 
-def read_to_end(
-    consumer: Consumer, codec: RegistryCodec, topics: list[str], timeout_s: float
-) -> list[ConsumedEvent]:
-    """Every event on ``topics`` from the beginning up to their current end (high watermarks)."""
+def read_raw_to_end(consumer: Consumer, topics: list[str], timeout_s: float) -> list[Message]:
+    """Every message on ``topics`` from the beginning up to their current end, undecoded."""
     partitions = []
     for topic in topics:
         metadata = consumer.list_topics(topic, timeout=10).topics[topic]
@@ -65,13 +63,32 @@ def read_to_end(
     }
     remaining = {key for key, end in ends.items() if end > 0}
     consumer.assign(partitions)
-    events: list[ConsumedEvent] = []
+    messages: list[Message] = []
     deadline = time.monotonic() + timeout_s
     while remaining and time.monotonic() < deadline:
-        for consumed in read_events(consumer, codec, 500, 1.0):
-            events.append(consumed)
-            if consumed.offset + 1 >= ends[(consumed.topic, consumed.partition)]:
-                remaining.discard((consumed.topic, consumed.partition))
+        for message in consumer.consume(500, timeout=1.0):
+            if message.error() is not None:
+                continue
+            messages.append(message)
+            key = (str(message.topic()), int(message.partition() or 0))
+            if int(message.offset() or 0) + 1 >= ends[key]:
+                remaining.discard(key)
     if remaining:
         raise CasesyncError(f"did not reach the end of {sorted(remaining)} within {timeout_s:.0f}s")
-    return events
+    return messages
+
+
+def read_to_end(
+    consumer: Consumer, codec: RegistryCodec, topics: list[str], timeout_s: float
+) -> list[ConsumedEvent]:
+    """Every event on ``topics`` from the beginning up to their current end, decoded."""
+    return [
+        ConsumedEvent(
+            str(m.topic()),
+            int(m.partition() or 0),
+            int(m.offset() or 0),
+            (m.key() or b"").decode(errors="replace"),
+            codec.decode(str(m.topic()), m.value() or b""),
+        )
+        for m in read_raw_to_end(consumer, topics, timeout_s)
+    ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -10,13 +12,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from confluent_kafka import Message
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import Engine
 
-from consumers.reader import read_to_end
+from consumers.database import current_revision, head_revision, upgrade
+from consumers.metrics import ConsumerMetrics
+from consumers.reader import read_raw_to_end, read_to_end
+from consumers.runner import JointViewConsumer
 from infra import services
 from infra.clients import make_admin, make_consumer, make_producer, make_registry_client
+from infra.database import make_engine
 from infra.errors import CasesyncError, PublishError
 from infra.kafka import kafka_answers
 from infra.registry import registry_answers
@@ -35,11 +43,15 @@ from schemas.contract import contract_problems
 from schemas.docs import render_events_markdown
 from schemas.events import Envelope
 from schemas.registry import SubjectCheck, SubjectState, check_contract, register_contract
-from schemas.topics import agency_topics, contract_topics
+from schemas.topics import agency_topics, contract_topics, dead_letter_topic
 
 app = typer.Typer(help="casesync: UK-Romania anti-trafficking case sync.", no_args_is_help=True)
 infra_app = typer.Typer(help="Start, stop and inspect the local services.", no_args_is_help=True)
 app.add_typer(infra_app, name="infra")
+db_app = typer.Typer(help="The joint view's database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+dlq_app = typer.Typer(help="Dead letters: what the consumer could not apply.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
 schemas_app = typer.Typer(
     help="Check, register and document the event contract.", no_args_is_help=True
 )
@@ -98,9 +110,9 @@ def _bring_up(settings: Settings, with_prefect: bool) -> list[ServiceStatus]:
     if down:
         names = ", ".join(f"{s.name} at {s.address}" for s in down)
         raise CasesyncError(f"configured external service(s) do not answer: {names}")
-    topics = contract_topics()
+    topics = contract_topics(settings.topic_prefix)
     ensure_topics(make_admin(settings), topics)
-    register_contract(make_registry_client(settings), agency_topics())
+    register_contract(make_registry_client(settings), agency_topics(settings.topic_prefix))
     return statuses
 
 
@@ -178,7 +190,12 @@ def _publish_file(
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(f"{agency} {file.name}", total=_row_total(file))
         return publish_export(
-            adapter, file, publisher, rejects_path, on_row=lambda: progress.advance(task)
+            adapter,
+            file,
+            publisher,
+            rejects_path,
+            on_row=lambda: progress.advance(task),
+            topic_prefix=settings.topic_prefix,
         )
 
 
@@ -277,7 +294,10 @@ def demo(ctx: typer.Context) -> None:
         consumer = make_consumer(settings, group_id=f"casesync-demo-{uuid.uuid4().hex[:8]}")
         try:
             events = read_to_end(
-                consumer, RegistryCodec(make_registry_client(settings)), agency_topics(), 120
+                consumer,
+                RegistryCodec(make_registry_client(settings)),
+                agency_topics(settings.topic_prefix),
+                120,
             )
         finally:
             consumer.close()
@@ -314,7 +334,10 @@ def schemas_check(
     if offline:
         return
     try:
-        checks = check_contract(make_registry_client(_settings(ctx)), agency_topics())
+        settings = _settings(ctx)
+        checks = check_contract(
+            make_registry_client(settings), agency_topics(settings.topic_prefix)
+        )
     except CasesyncError as exc:
         raise _fail(exc) from exc
     _print_subjects("schemas against the registry", checks)
@@ -327,7 +350,10 @@ def schemas_check(
 def schemas_register(ctx: typer.Context) -> None:
     """Register every event schema for every agency topic (BACKWARD per subject)."""
     try:
-        checks = register_contract(make_registry_client(_settings(ctx)), agency_topics())
+        settings = _settings(ctx)
+        checks = register_contract(
+            make_registry_client(settings), agency_topics(settings.topic_prefix)
+        )
     except CasesyncError as exc:
         raise _fail(exc) from exc
     _print_subjects("registered", checks)
@@ -341,3 +367,103 @@ def schemas_docs(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_events_markdown(event_schemas(), len(Envelope.model_fields)))
     console.print(f"wrote {out}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply the view's migrations up to the newest (idempotent)."""
+    settings = _settings(ctx)
+    engine = make_engine(settings)
+    upgrade(engine)
+    where = engine.url.render_as_string(hide_password=True)
+    console.print(f"database at revision {current_revision(engine)} ({where})")
+
+
+def _view_engine(settings: Settings) -> Engine:
+    engine = make_engine(settings)
+    if current_revision(engine) != head_revision():
+        raise CasesyncError(
+            "the view's database is not at the newest revision: run `casesync db upgrade`"
+        )
+    return engine
+
+
+@app.command()
+def consume(
+    ctx: typer.Context,
+    exit_when_caught_up: Annotated[
+        bool,
+        typer.Option("--exit-when-caught-up", help="Stop once every partition is read to its end."),
+    ] = False,
+) -> None:
+    """Keep the joint view up to date from every agency topic (SIGTERM/SIGINT stop it cleanly)."""
+    settings = _settings(ctx)
+    try:
+        _require_services(settings)
+        engine = _view_engine(settings)
+    except CasesyncError as exc:
+        raise _fail(exc) from exc
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    metrics = ConsumerMetrics()
+    if settings.metrics_port:
+        metrics.serve(settings.metrics_port)
+    runner = JointViewConsumer(
+        make_consumer(settings, group_id=settings.consumer_group),
+        RegistryCodec(make_registry_client(settings)),
+        engine,
+        make_producer(settings),
+        topic_prefix=settings.topic_prefix,
+        batch_size=settings.consumer_batch_size,
+        metrics=metrics,
+    )
+    stats = runner.run(stop.is_set, exit_when_caught_up=exit_when_caught_up)
+    console.print(
+        f"applied {stats.applied}, duplicates skipped {stats.duplicates}, "
+        f"dead letters {stats.dead_letters}, batches {stats.batches}, "
+        f"database retries {stats.database_retries}"
+    )
+
+
+def _text_headers(message: Message) -> dict[str, str]:
+    headers = {}
+    for header in message.headers() or []:
+        name, value = header[0], header[1]
+        text = value.decode(errors="replace") if isinstance(value, bytes) else str(value or "")
+        headers[str(name)] = text
+    return headers
+
+
+@dlq_app.command("list")
+def dlq_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="Most dead letters to show.")] = 50,
+) -> None:
+    """The dead letters: where each came from and why (never their contents)."""
+    settings = _settings(ctx)
+    topic = dead_letter_topic(settings.topic_prefix)
+    consumer = make_consumer(settings, group_id=f"casesync-dlq-list-{uuid.uuid4().hex[:8]}")
+    try:
+        letters = read_raw_to_end(consumer, [topic], timeout_s=60)
+    except CasesyncError as exc:
+        raise _fail(exc) from exc
+    finally:
+        consumer.close()
+    rows = []
+    for message in letters[-limit:]:
+        headers = _text_headers(message)
+        rows.append(
+            (
+                str(message.offset()),
+                headers.get("dlq.source.topic", ""),
+                f"{headers.get('dlq.source.partition', '')}@{headers.get('dlq.source.offset', '')}",
+                headers.get("dlq.error_type", ""),
+                headers.get("dlq.error", "")[:120],
+            )
+        )
+    _print_table(
+        f"{len(letters)} dead letter(s) on {topic}",
+        ("dlq offset", "source topic", "partition@offset", "error", "reason"),
+        rows,
+    )

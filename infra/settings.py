@@ -49,6 +49,19 @@ class Settings(BaseSettings):
     java_home: Path | None = Field(
         default=None, description="JDK to run Kafka and the registry; default java on PATH."
     )
+    topic_prefix: str = Field(
+        default="casesync.",
+        description="Prefix of every topic name (isolates pipelines sharing a broker).",
+    )
+    consumer_group: str = Field(
+        default="casesync-joint-view", description="Consumer group of `casesync consume`."
+    )
+    consumer_batch_size: int = Field(
+        default=500, ge=1, description="Most events applied in one database transaction."
+    )
+    metrics_port: int = Field(
+        default=9464, description="Prometheus metrics port of `casesync consume` (0: off)."
+    )
     startup_timeout_s: float = Field(
         default=60.0, description="How long a local service may take to become ready."
     )

@@ -11,7 +11,7 @@ from infra.errors import ExportRowError
 from producers.agencies import Adapter
 from producers.publisher import Publisher
 from schemas.events import Envelope
-from schemas.topics import agency_topic
+from schemas.topics import DEFAULT_PREFIX, agency_topic
 
 
 @dataclass(frozen=True)
@@ -52,13 +52,14 @@ def publish_export(
     *,
     on_row: Callable[[], None] = lambda: None,
     topic: str | None = None,
+    topic_prefix: str = DEFAULT_PREFIX,
 ) -> PublishSummary:
     """Map every row, write rejects, publish the events (``publisher=None``: dry run).
 
     ``topic`` overrides the agency's topic (benchmarks and tests); agencies never set it.
     """
     summary = PublishSummary(dry_run=publisher is None)
-    topic = topic or agency_topic(adapter.agency.code)
+    topic = topic or agency_topic(adapter.agency.code, topic_prefix)
     seen: set[str] = set()
     with rejects_path.open("w", encoding="utf-8", newline="") as handle:
         rejects = csv.writer(handle)

@@ -1,29 +1,51 @@
-"""Topic names: part of the contract downstream subscribers rely on."""
+"""Topic names: part of the contract downstream subscribers rely on.
+
+Every name starts with a prefix (setting ``CASESYNC_TOPIC_PREFIX``, default ``casesync.``), so
+one broker can hold several isolated pipelines (tests, staging) side by side.
+"""
 
 from __future__ import annotations
+
+import re
 
 from infra.topics import TopicSpec
 
 AGENCY_CODES = ("uk-police", "uk-sca", "ro-anitp", "ro-police", "ro-diicot")
-AGENCY_TOPIC_PREFIX = "casesync.events."
-DEAD_LETTER_TOPIC = "casesync.dlq"
+DEFAULT_PREFIX = "casesync."
 AGENCY_TOPIC_PARTITIONS = 6
 
 
-def agency_topic(agency_code: str) -> str:
+def agency_topic(agency_code: str, prefix: str = DEFAULT_PREFIX) -> str:
     """The topic an agency publishes its events to, e.g. ``casesync.events.uk-police``."""
     if agency_code not in AGENCY_CODES:
         raise ValueError(f"unknown agency code {agency_code!r}; expected one of {AGENCY_CODES}")
-    return AGENCY_TOPIC_PREFIX + agency_code
+    return f"{prefix}events.{agency_code}"
 
 
-def agency_topics() -> list[str]:
+def agency_topics(prefix: str = DEFAULT_PREFIX) -> list[str]:
     """Every agency's event topic."""
-    return [agency_topic(code) for code in AGENCY_CODES]
+    return [agency_topic(code, prefix) for code in AGENCY_CODES]
 
 
-def contract_topics() -> list[TopicSpec]:
+def agency_topic_pattern(prefix: str = DEFAULT_PREFIX) -> str:
+    """The subscription regex for every agency topic (librdkafka: a leading ^ means regex)."""
+    return f"^{re.escape(prefix)}events\\..*"
+
+
+def agency_code_of_topic(topic: str, prefix: str = DEFAULT_PREFIX) -> str | None:
+    """The agency code a topic belongs to, or None if it is not an agency topic."""
+    head = f"{prefix}events."
+    code = topic[len(head) :] if topic.startswith(head) else None
+    return code if code in AGENCY_CODES else None
+
+
+def dead_letter_topic(prefix: str = DEFAULT_PREFIX) -> str:
+    """Where the consumer puts what it cannot apply."""
+    return f"{prefix}dlq"
+
+
+def contract_topics(prefix: str = DEFAULT_PREFIX) -> list[TopicSpec]:
     """Every topic casesync creates: one per agency, and the dead-letter topic."""
-    topics = [TopicSpec(topic, AGENCY_TOPIC_PARTITIONS) for topic in agency_topics()]
-    topics.append(TopicSpec(DEAD_LETTER_TOPIC, 1))
+    topics = [TopicSpec(topic, AGENCY_TOPIC_PARTITIONS) for topic in agency_topics(prefix)]
+    topics.append(TopicSpec(dead_letter_topic(prefix), 1))
     return topics

@@ -1,0 +1,350 @@
+"""Event handlers: plain functions of (session, applied event), registered in EVENT_HANDLERS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from consumers.view import (
+    AgencyCase,
+    AgencyPerson,
+    CaseFact,
+    CaseLink,
+    JointCase,
+    Retraction,
+    TimelineEntry,
+)
+from schemas.events import (
+    CaseClosed,
+    CaseOpened,
+    CourtOutcomeRecorded,
+    CrossBorderLinkAsserted,
+    Envelope,
+    IdentificationDecided,
+    InvestigationOpened,
+    PersonRecorded,
+    ProsecutionStarted,
+    RecordRetracted,
+    ReferralMade,
+    SuspectCharged,
+)
+from schemas.vocabulary import Agency
+
+# Personal fields of a person record: what a retraction erases.
+ERASED_PERSON_FIELDS: dict[str, Any] = {
+    "given_names": [],
+    "family_name": None,
+    "aliases": [],
+    "name_as_written": None,
+    "date_of_birth": None,
+    "sex": "UNKNOWN",
+    "nationalities": [],
+    "identifiers": [],
+    "phones": [],
+}
+
+
+@dataclass(frozen=True)
+class AppliedEvent:
+    """An event being applied, and where it was read."""
+
+    event: Envelope
+    topic: str
+    partition: int
+    offset: int
+    applied_at: datetime
+
+    def provenance(self) -> dict[str, Any]:
+        """The provenance columns every view row carries."""
+        return {
+            "event_id": str(self.event.event_id),
+            "topic": self.topic,
+            "partition": self.partition,
+            "offset": self.offset,
+            "applied_at": self.applied_at,
+        }
+
+
+Handler = Callable[[Session, AppliedEvent], None]
+E = TypeVar("E", bound=Envelope)
+
+
+def _expect(applied: AppliedEvent, event_type: type[E]) -> E:
+    """The applied event as the type its handler was registered for."""
+    if not isinstance(applied.event, event_type):
+        raise TypeError(f"{event_type.__name__} handler got {applied.event.event_type()}")
+    return applied.event
+
+
+def _agency_case(session: Session, applied: AppliedEvent, agency: str, case_ref: str) -> AgencyCase:
+    case = session.scalars(
+        select(AgencyCase).filter_by(agency=agency, case_ref=case_ref)
+    ).one_or_none()
+    if case is None:
+        case = AgencyCase(
+            agency=agency,
+            case_ref=case_ref,
+            country=Agency(agency).country,
+            exploitation_types=[],
+            **applied.provenance(),
+        )
+        session.add(case)
+        session.flush()
+    return case
+
+
+def _own_case(session: Session, applied: AppliedEvent) -> AgencyCase:
+    return _agency_case(session, applied, applied.event.agency.value, applied.event.case_ref)
+
+
+def _is_retracted(session: Session, event_id: str) -> bool:
+    return session.get(Retraction, event_id) is not None
+
+
+def record_on_timeline(session: Session, applied: AppliedEvent) -> None:
+    """Every event: one timeline row; a jump in sequence is recorded as a gap, not refused."""
+    event = applied.event
+    case = _own_case(session, applied)
+    gap = max(event.sequence - case.max_sequence - 1, 0)
+    outcome = "late" if event.sequence < case.max_sequence else "applied"
+    if _is_retracted(session, str(event.event_id)):
+        outcome = "retracted"
+    case.max_sequence = max(case.max_sequence, event.sequence)
+    session.add(
+        TimelineEntry(
+            agency=event.agency.value,
+            case_ref=event.case_ref,
+            sequence=event.sequence,
+            event_type=event.event_type(),
+            occurred_at=event.occurred_at,
+            recorded_at=event.recorded_at,
+            handling_code=event.handling_code.value,
+            outcome=outcome,
+            gap_before=gap,
+            **applied.provenance(),
+        )
+    )
+
+
+def open_case(session: Session, applied: AppliedEvent) -> None:
+    """CaseOpened: the case's details, unless a later opening already set them."""
+    event = _expect(applied, CaseOpened)
+    case = _own_case(session, applied)
+    if event.sequence <= case.opened_sequence:
+        return
+    case.opened_sequence = event.sequence
+    case.case_type = event.case_type.value
+    case.opened_at = event.occurred_at
+    case.recruitment_country, case.recruitment_locality = (
+        event.recruitment_country,
+        event.recruitment_locality,
+    )
+    case.exploitation_country, case.exploitation_locality = (
+        event.exploitation_country,
+        event.exploitation_locality,
+    )
+    case.exploitation_types = [t.value for t in event.exploitation_types]
+    case.handling_code, case.handling_restriction = (
+        event.handling_code.value,
+        event.handling_restriction,
+    )
+    if event.sequence > case.status_sequence:
+        case.status, case.status_sequence = "open", event.sequence
+    _set_provenance(case, applied)
+
+
+def close_case(session: Session, applied: AppliedEvent) -> None:
+    """CaseClosed: the status, unless a later status change already happened."""
+    event = _expect(applied, CaseClosed)
+    case = _own_case(session, applied)
+    if event.sequence <= case.status_sequence:
+        return
+    case.status = "closed_referred" if event.status.value == "CLOSED_REFERRED" else "closed"
+    case.status_sequence = event.sequence
+    case.closed_at, case.closure_reason, case.referred_to = (
+        event.occurred_at,
+        event.reason.value,
+        event.referred_to,
+    )
+    _set_provenance(case, applied)
+
+
+def record_person(session: Session, applied: AppliedEvent) -> None:
+    """PersonRecorded: the latest full state of the agency's person record (older never wins)."""
+    event = _expect(applied, PersonRecorded)
+    if _is_retracted(session, str(event.event_id)):
+        return
+    person = session.scalars(
+        select(AgencyPerson).filter_by(agency=event.agency.value, person_ref=event.person_ref)
+    ).one_or_none()
+    if person is not None and event.sequence <= person.source_sequence:
+        return
+    values = {
+        "case_ref": event.case_ref,
+        "country": event.country,
+        "role": event.role.value,
+        "given_names": list(event.given_names),
+        "family_name": event.family_name,
+        "aliases": list(event.aliases),
+        "name_as_written": event.name_as_written,
+        "date_of_birth": event.date_of_birth.model_dump() if event.date_of_birth else None,
+        "sex": event.sex.value,
+        "nationalities": list(event.nationalities),
+        "identifiers": [i.model_dump(mode="json") for i in event.identifiers],
+        "phones": list(event.phones),
+        "age_group": event.age_group.value,
+        "exploitation_types": [t.value for t in event.exploitation_types],
+        "consent_to_share": event.consent_to_share,
+        "handling_code": event.handling_code.value,
+        "source_sequence": event.sequence,
+        "retracted": False,
+        **applied.provenance(),
+    }
+    if person is None:
+        session.add(AgencyPerson(agency=event.agency.value, person_ref=event.person_ref, **values))
+    else:
+        for name, value in values.items():
+            setattr(person, name, value)
+
+
+def record_fact(session: Session, applied: AppliedEvent) -> None:
+    """Referrals, decisions, investigations, charges, prosecutions, outcomes: one row each."""
+    event = applied.event
+    if _is_retracted(session, str(event.event_id)):
+        return
+    details = event.model_dump(mode="json", exclude=set(Envelope.model_fields))
+    person_ref = details.get("person_ref")
+    fact_date = next((getattr(event, name) for name in _FACT_DATES if hasattr(event, name)), None)
+    session.add(
+        CaseFact(
+            agency=event.agency.value,
+            case_ref=event.case_ref,
+            kind=event.event_type(),
+            person_ref=person_ref,
+            fact_date=fact_date,
+            details=details,
+            sequence=event.sequence,
+            **applied.provenance(),
+        )
+    )
+
+
+_FACT_DATES = ("referred_on", "decided_on", "opened_on", "charged_on", "started_on")
+
+
+def link_cases(session: Session, applied: AppliedEvent) -> None:
+    """CrossBorderLinkAsserted: store the link and put both cases in one joint case."""
+    event = _expect(applied, CrossBorderLinkAsserted)
+    if _is_retracted(session, str(event.event_id)):
+        return
+    exists = session.scalars(
+        select(CaseLink).filter_by(
+            agency=event.agency.value,
+            case_ref=event.case_ref,
+            counterpart_agency=event.counterpart_agency.value,
+            counterpart_case_ref=event.counterpart_case_ref,
+        )
+    ).one_or_none()
+    if exists is None:
+        session.add(
+            CaseLink(
+                agency=event.agency.value,
+                case_ref=event.case_ref,
+                counterpart_agency=event.counterpart_agency.value,
+                counterpart_case_ref=event.counterpart_case_ref,
+                basis=event.basis.value,
+                **applied.provenance(),
+            )
+        )
+    ours = _own_case(session, applied)
+    theirs = _agency_case(
+        session, applied, event.counterpart_agency.value, event.counterpart_case_ref
+    )
+    join_cases(session, applied, ours, theirs)
+
+
+def join_cases(
+    session: Session, applied: AppliedEvent, first: AgencyCase, second: AgencyCase
+) -> None:
+    """Union two agency cases' joint cases; a merge keeps the older (lower) joint case id."""
+    if first.joint_case_id is None and second.joint_case_id is None:
+        joint = JointCase(
+            created_at=applied.applied_at, created_by_event=str(applied.event.event_id)
+        )
+        session.add(joint)
+        session.flush()
+        first.joint_case_id = second.joint_case_id = joint.id
+    elif first.joint_case_id is None:
+        first.joint_case_id = second.joint_case_id
+    elif second.joint_case_id is None:
+        second.joint_case_id = first.joint_case_id
+    elif first.joint_case_id != second.joint_case_id:
+        keep, gone = sorted((first.joint_case_id, second.joint_case_id))
+        session.execute(
+            update(AgencyCase).where(AgencyCase.joint_case_id == gone).values(joint_case_id=keep)
+        )
+        session.execute(update(JointCase).where(JointCase.id == gone).values(merged_into=keep))
+        session.expire_all()
+
+
+def retract(session: Session, applied: AppliedEvent) -> None:
+    """RecordRetracted: erase what the withdrawn event put in the view; keep the audit fact."""
+    event = _expect(applied, RecordRetracted)
+    withdrawn = str(event.retracted_event_id)
+    if session.get(Retraction, withdrawn) is None:
+        session.add(
+            Retraction(
+                retracted_event_id=withdrawn,
+                agency=event.agency.value,
+                case_ref=event.case_ref,
+                person_ref=event.person_ref,
+                reason=event.reason.value,
+                **applied.provenance(),
+            )
+        )
+        session.flush()
+    erased = session.scalars(
+        select(AgencyPerson).where(
+            AgencyPerson.agency == event.agency.value,
+            (AgencyPerson.event_id == withdrawn)
+            | (AgencyPerson.person_ref == (event.person_ref or "")),
+        )
+    ).all()
+    for person in erased:
+        if person.source_sequence < event.sequence:
+            for name, value in ERASED_PERSON_FIELDS.items():
+                setattr(person, name, value)
+            person.retracted = True
+            person.source_sequence = event.sequence
+            _set_provenance(person, applied)
+    session.execute(delete(CaseFact).where(CaseFact.event_id == withdrawn))
+    session.execute(delete(CaseLink).where(CaseLink.event_id == withdrawn))
+    session.execute(
+        update(TimelineEntry).where(TimelineEntry.event_id == withdrawn).values(outcome="retracted")
+    )
+
+
+def _set_provenance(row: AgencyCase | AgencyPerson, applied: AppliedEvent) -> None:
+    for name, value in applied.provenance().items():
+        setattr(row, name, value)
+
+
+# Every event type and what applying it does, in order: the one place to wire a handler.
+EVENT_HANDLERS: dict[type[Envelope], list[Handler]] = {
+    CaseOpened: [record_on_timeline, open_case],
+    PersonRecorded: [record_on_timeline, record_person],
+    ReferralMade: [record_on_timeline, record_fact],
+    IdentificationDecided: [record_on_timeline, record_fact],
+    InvestigationOpened: [record_on_timeline, record_fact],
+    SuspectCharged: [record_on_timeline, record_fact],
+    ProsecutionStarted: [record_on_timeline, record_fact],
+    CourtOutcomeRecorded: [record_on_timeline, record_fact],
+    CrossBorderLinkAsserted: [record_on_timeline, link_cases],
+    RecordRetracted: [record_on_timeline, retract],
+    CaseClosed: [record_on_timeline, close_case],
+}

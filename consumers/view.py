@@ -1,0 +1,187 @@
+"""The joint operational view: SQLAlchemy 2 models (the schema changes only through migrations)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Metadata of every view table."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        datetime: DateTime(timezone=True),
+    }
+
+
+class Provenance:
+    """Which event last changed a row, and where it was read."""
+
+    event_id: Mapped[str] = mapped_column(String(36))
+    topic: Mapped[str] = mapped_column(String(200))
+    partition: Mapped[int] = mapped_column(Integer)
+    offset: Mapped[int] = mapped_column(Integer)
+    applied_at: Mapped[datetime]
+
+
+class Tracking(Base):
+    """Tracking: one row per applied event id, written in the same transaction as its change."""
+
+    __tablename__ = "applied_events"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    partition: Mapped[int] = mapped_column(Integer)
+    offset: Mapped[int] = mapped_column(Integer)
+    applied_at: Mapped[datetime]
+
+
+class JointCase(Base):
+    """A group of agency cases, across countries, that are the same real case."""
+
+    __tablename__ = "joint_cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime]
+    created_by_event: Mapped[str] = mapped_column(String(36))
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("joint_cases.id"), default=None)
+
+
+class AgencyCase(Provenance, Base):
+    """One agency's case; a row exists from the first event that names it (even a link to it)."""
+
+    __tablename__ = "agency_cases"
+    __table_args__ = (UniqueConstraint("agency", "case_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agency: Mapped[str] = mapped_column(String(20))
+    case_ref: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    case_type: Mapped[str | None] = mapped_column(String(40), default=None)
+    status: Mapped[str] = mapped_column(String(20), default="referenced")
+    opened_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    closure_reason: Mapped[str | None] = mapped_column(String(40), default=None)
+    referred_to: Mapped[str | None] = mapped_column(Text, default=None)
+    recruitment_country: Mapped[str | None] = mapped_column(String(2), default=None)
+    recruitment_locality: Mapped[str | None] = mapped_column(Text, default=None)
+    exploitation_country: Mapped[str | None] = mapped_column(String(2), default=None)
+    exploitation_locality: Mapped[str | None] = mapped_column(Text, default=None)
+    exploitation_types: Mapped[list[Any]] = mapped_column(default=list)
+    handling_code: Mapped[str | None] = mapped_column(String(2), default=None)
+    handling_restriction: Mapped[str | None] = mapped_column(Text, default=None)
+    joint_case_id: Mapped[int | None] = mapped_column(ForeignKey("joint_cases.id"), default=None)
+    # Ordering per agency case: the highest sequence seen, and the sequences behind each part.
+    max_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    opened_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    status_sequence: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AgencyPerson(Provenance, Base):
+    """Latest state of one agency person record (personal data: erased on retraction)."""
+
+    __tablename__ = "agency_persons"
+    __table_args__ = (
+        UniqueConstraint("agency", "person_ref"),
+        Index("ix_persons_case", "agency", "case_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agency: Mapped[str] = mapped_column(String(20))
+    person_ref: Mapped[str] = mapped_column(String(200))
+    case_ref: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    role: Mapped[str] = mapped_column(String(20))
+    given_names: Mapped[list[Any]] = mapped_column(default=list)
+    family_name: Mapped[str | None] = mapped_column(Text, default=None)
+    aliases: Mapped[list[Any]] = mapped_column(default=list)
+    name_as_written: Mapped[str | None] = mapped_column(Text, default=None)
+    date_of_birth: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    sex: Mapped[str] = mapped_column(String(30), default="UNKNOWN")
+    nationalities: Mapped[list[Any]] = mapped_column(default=list)
+    identifiers: Mapped[list[Any]] = mapped_column(default=list)
+    phones: Mapped[list[Any]] = mapped_column(default=list)
+    age_group: Mapped[str] = mapped_column(String(10), default="UNKNOWN")
+    exploitation_types: Mapped[list[Any]] = mapped_column(default=list)
+    consent_to_share: Mapped[bool | None] = mapped_column(default=None)
+    handling_code: Mapped[str] = mapped_column(String(2))
+    source_sequence: Mapped[int] = mapped_column(Integer)
+    retracted: Mapped[bool] = mapped_column(default=False)
+
+
+class CaseFact(Provenance, Base):
+    """Referrals, decisions, investigations, charges, prosecutions and court outcomes.
+
+    One row per event; ``kind`` is the event type and ``details`` its non-personal fields.
+    """
+
+    __tablename__ = "case_facts"
+    __table_args__ = (
+        UniqueConstraint("event_id"),
+        Index("ix_facts_case", "agency", "case_ref"),
+        Index("ix_facts_kind", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agency: Mapped[str] = mapped_column(String(20))
+    case_ref: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    person_ref: Mapped[str | None] = mapped_column(String(200), default=None)
+    fact_date: Mapped[date | None] = mapped_column(default=None)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    sequence: Mapped[int] = mapped_column(Integer)
+
+
+class CaseLink(Provenance, Base):
+    """An agency's assertion that its case is a counterpart's case in the other country."""
+
+    __tablename__ = "case_links"
+    __table_args__ = (
+        UniqueConstraint("agency", "case_ref", "counterpart_agency", "counterpart_case_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agency: Mapped[str] = mapped_column(String(20))
+    case_ref: Mapped[str] = mapped_column(String(200))
+    counterpart_agency: Mapped[str] = mapped_column(String(20))
+    counterpart_case_ref: Mapped[str] = mapped_column(String(200))
+    basis: Mapped[str] = mapped_column(String(40))
+
+
+class Retraction(Provenance, Base):
+    """The audit fact that a record was withdrawn (what was withdrawn is erased elsewhere)."""
+
+    __tablename__ = "retractions"
+
+    retracted_event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(20))
+    case_ref: Mapped[str] = mapped_column(String(200))
+    person_ref: Mapped[str | None] = mapped_column(String(200), default=None)
+    reason: Mapped[str] = mapped_column(String(30))
+
+
+class TimelineEntry(Provenance, Base):
+    """Every applied event of every agency case, in the agency's order (no personal data)."""
+
+    __tablename__ = "timeline"
+    __table_args__ = (
+        UniqueConstraint("event_id"),
+        Index("ix_timeline_case", "agency", "case_ref", "sequence"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agency: Mapped[str] = mapped_column(String(20))
+    case_ref: Mapped[str] = mapped_column(String(200))
+    sequence: Mapped[int] = mapped_column(Integer)
+    event_type: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    handling_code: Mapped[str] = mapped_column(String(2))
+    # How the event stood against the case's order when it was applied.
+    outcome: Mapped[str] = mapped_column(String(20))  # applied | superseded | late | retracted
+    gap_before: Mapped[int] = mapped_column(Integer, default=0)
