@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from infra import services as infra_services
@@ -116,8 +116,8 @@ def make_group_id() -> Callable[[], str]:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(containers: ContainerEndpoints | None) -> Iterator[str]:
-    """A fresh PostgreSQL database for this session (from CASESYNC_TEST_POSTGRES_URL)."""
+def postgres_server(containers: ContainerEndpoints | None) -> Iterator[Engine]:
+    """An AUTOCOMMIT engine on the PostgreSQL server (from CASESYNC_TEST_POSTGRES_URL)."""
     server_url = os.environ.get("CASESYNC_TEST_POSTGRES_URL") or (
         containers.postgres_url if containers is not None else None
     )
@@ -125,18 +125,25 @@ def postgres_url(containers: ContainerEndpoints | None) -> Iterator[str]:
         service_missing(
             "CASESYNC_TEST_POSTGRES_URL is not set (.ci/run starts PostgreSQL and sets it)"
         )
-    server = normalise_database_url(server_url)
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    name = f"casesync_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_database_url(server_url), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
-        service_missing(f"PostgreSQL at {server.render_as_string(hide_password=True)}: {exc}")
-    yield server.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        service_missing(f"PostgreSQL at {admin.url.render_as_string(hide_password=True)}: {exc}")
+    yield admin
     admin.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: Engine) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
+    name = f"casesync_test_{uuid.uuid4().hex[:10]}"
+    with postgres_server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield postgres_server.url.set(database=name).render_as_string(hide_password=False)
+    with postgres_server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

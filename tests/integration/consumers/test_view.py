@@ -1,0 +1,210 @@
+"""The view's semantics against real SQLite and PostgreSQL: migrations, idempotence, order,
+gaps, retraction and joint cases."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from consumers.apply import apply_batch
+from consumers.database import current_revision, head_revision, upgrade
+from consumers.handlers import AppliedEvent
+from consumers.view import (
+    AgencyCase,
+    AgencyPerson,
+    Base,
+    CaseFact,
+    Retraction,
+    TimelineEntry,
+    Tracking,
+)
+from infra.database import make_engine
+from infra.settings import Settings
+from schemas.events import Envelope
+from schemas.examples import all_examples, example_event
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def engine(database_settings: Settings) -> Engine:
+    engine = make_engine(database_settings)
+    upgrade(engine)
+    return engine
+
+
+def _applied(event: Envelope, offset: int = 0) -> AppliedEvent:
+    return AppliedEvent(event, "casesync.events.test", 0, offset, datetime.now(UTC))
+
+
+def _count(engine: Engine, model: Any) -> int:
+    with Session(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _person(**overrides: Any) -> Envelope:
+    return example_event("PersonRecorded", event_id=uuid.uuid4(), **overrides)
+
+
+def test_migrations_create_exactly_the_models_schema(engine: Engine) -> None:
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+    assert differences == []
+    assert current_revision(engine) == head_revision()
+    upgrade(engine)  # idempotent
+    assert current_revision(engine) == head_revision()
+
+
+def test_applying_the_same_events_twice_changes_nothing(engine: Engine) -> None:
+    batch = [_applied(e, i) for i, e in enumerate(all_examples())]
+
+    first = apply_batch(engine, batch)
+    counts = {
+        m.__tablename__: _count(engine, m)
+        for m in (AgencyCase, AgencyPerson, CaseFact, TimelineEntry)
+    }
+    second = apply_batch(engine, batch)
+
+    assert (first.applied, first.duplicates) == (len(batch), 0)
+    assert (second.applied, second.duplicates) == (0, len(batch))
+    assert counts == {
+        m.__tablename__: _count(engine, m)
+        for m in (AgencyCase, AgencyPerson, CaseFact, TimelineEntry)
+    }
+    assert _count(engine, Tracking) == len(batch)
+
+
+def test_a_repeat_inside_one_batch_is_applied_once(engine: Engine) -> None:
+    event = _person(sequence=2)
+
+    result = apply_batch(engine, [_applied(event, 1), _applied(event, 2)])
+
+    assert (result.applied, result.duplicates) == (1, 1)
+
+
+def test_an_older_sequence_never_overwrites_newer_state(engine: Engine) -> None:
+    newer = _person(sequence=5, family_name="Popescu-Newer")
+    older = _person(sequence=3, family_name="Popescu-Older")
+
+    apply_batch(engine, [_applied(newer)])
+    apply_batch(engine, [_applied(older)])
+
+    with Session(engine) as session:
+        person = session.scalars(select(AgencyPerson)).one()
+        outcomes = dict(
+            session.execute(select(TimelineEntry.sequence, TimelineEntry.outcome)).all()
+        )
+    assert person.family_name == "Popescu-Newer"
+    assert person.source_sequence == 5
+    assert outcomes == {5: "applied", 3: "late"}
+
+
+def test_a_gap_in_sequence_is_tolerated_and_recorded(engine: Engine) -> None:
+    apply_batch(engine, [_applied(example_event("CaseOpened", sequence=1))])
+    apply_batch(
+        engine,
+        [
+            _applied(
+                example_event(
+                    "CaseClosed",
+                    sequence=4,
+                    case_ref="EX-uk-sca-CaseOpened",
+                    agency="UK_SCA",
+                    country="GB",
+                )
+            )
+        ],
+    )
+
+    with Session(engine) as session:
+        gaps = dict(session.execute(select(TimelineEntry.sequence, TimelineEntry.gap_before)).all())
+        case = session.scalars(select(AgencyCase)).one()
+    assert gaps == {1: 0, 4: 2}
+    assert case.status == "closed_referred"
+
+
+def test_a_retraction_erases_personal_fields_and_keeps_the_audit_fact(engine: Engine) -> None:
+    person = _person(sequence=2)
+    retraction = example_event(
+        "RecordRetracted",
+        sequence=3,
+        case_ref=person.case_ref,
+        retracted_event_id=person.event_id,
+        person_ref=person.person_ref,  # type: ignore[attr-defined]
+    )
+
+    apply_batch(engine, [_applied(person), _applied(retraction, 1)])
+
+    with Session(engine) as session:
+        erased = session.scalars(select(AgencyPerson)).one()
+        audit = session.get(Retraction, str(person.event_id))
+        outcome = session.scalar(
+            select(TimelineEntry.outcome).where(TimelineEntry.event_id == str(person.event_id))
+        )
+    assert erased.retracted
+    assert (erased.family_name, erased.given_names, erased.identifiers, erased.phones) == (
+        None,
+        [],
+        [],
+        [],
+    )
+    assert erased.date_of_birth is None
+    assert audit is not None
+    assert audit.reason == "ERASURE_REQUEST"
+    assert outcome == "retracted"
+
+
+def test_a_withdrawn_fact_that_arrives_after_its_retraction_is_not_applied(engine: Engine) -> None:
+    decision = example_event("IdentificationDecided", event_id=uuid.uuid4(), sequence=2)
+    retraction = example_event(
+        "RecordRetracted",
+        sequence=3,
+        agency="UK_SCA",
+        country="GB",
+        case_ref=decision.case_ref,
+        retracted_event_id=decision.event_id,
+        person_ref=None,
+    )
+
+    apply_batch(engine, [_applied(retraction)])
+    apply_batch(engine, [_applied(decision, 1)])
+
+    assert _count(engine, CaseFact) == 0
+
+
+def _link(ours: tuple[str, str, str], theirs: tuple[str, str, str]) -> Envelope:
+    (agency, country, case_ref), (counterpart, counterpart_country, ref) = ours, theirs
+    return example_event(
+        "CrossBorderLinkAsserted",
+        event_id=uuid.uuid4(),
+        agency=agency,
+        country=country,
+        case_ref=case_ref,
+        counterpart_agency=counterpart,
+        counterpart_country=counterpart_country,
+        counterpart_case_ref=ref,
+    )
+
+
+def test_links_put_cases_of_both_countries_in_one_joint_case_and_merges_keep_the_older(
+    engine: Engine,
+) -> None:
+    apply_batch(
+        engine, [_applied(_link(("UK_POLICE", "GB", "UKP-1"), ("RO_POLICE", "RO", "ROP-1")))]
+    )
+    apply_batch(engine, [_applied(_link(("UK_SCA", "GB", "NRM-1"), ("RO_ANITP", "RO", "ANITP-1")))])
+    apply_batch(engine, [_applied(_link(("RO_POLICE", "RO", "ROP-1"), ("UK_SCA", "GB", "NRM-1")))])
+
+    with Session(engine) as session:
+        groups = {row.case_ref: row.joint_case_id for row in session.scalars(select(AgencyCase))}
+    assert len(set(groups.values())) == 1
+    assert set(groups) == {"UKP-1", "ROP-1", "NRM-1", "ANITP-1"}
+    assert min(groups.values()) == next(iter(set(groups.values())))
