@@ -243,26 +243,38 @@ class JointViewConsumer:
                 log.info("cannot rewind %s[%s] (%s)", topic, partition, exc)
 
     def _caught_up(self) -> bool:
-        assignment = self._consumer.assignment()
-        if not assignment:
+        """True when the whole group has read every agency partition to its end.
+
+        Not just this process's assignment: a member that died keeps its partitions until its
+        session times out, and what it had not committed is still to be applied by someone.
+        """
+        metadata = self._consumer.list_topics(timeout=10)
+        head = f"{self._prefix}events."
+        partitions = [
+            TopicPartition(name, number)
+            for name, topic in metadata.topics.items()
+            if name.startswith(head)
+            for number in topic.partitions
+        ]
+        if not partitions or not self._consumer.assignment():
             return False
-        positions = self._consumer.position(assignment)
-        # A partition resumed at its commit has no position until a message arrives.
+        owned = {
+            (p.topic, p.partition): p.offset
+            for p in self._consumer.position(self._consumer.assignment())
+        }
         committed = {
             (c.topic, c.partition): c.offset
-            for c in self._consumer.committed(assignment, timeout=10)
+            for c in self._consumer.committed(partitions, timeout=10)
         }
-        for position in positions:
-            # Cached: every fetch response carries the high watermark (a broker query per
-            # partition costs ~0.5 s).
-            low, high = self._consumer.get_watermark_offsets(position, cached=True)
-            if high < 0:  # never fetched (an empty partition, say): ask the broker once
-                low, high = self._consumer.get_watermark_offsets(position, timeout=5, cached=False)
-            current = position.offset
-            if current < 0:
-                current = committed.get((position.topic, position.partition), -1)
-            if current < 0:
-                current = low
+        for partition in partitions:
+            key = (partition.topic, partition.partition)
+            # Cached: fetch responses carry the high watermark (a broker query costs ~0.5 s).
+            low, high = self._consumer.get_watermark_offsets(partition, cached=True)
+            if high < 0:  # not fetched by us: ask the broker
+                low, high = self._consumer.get_watermark_offsets(partition, timeout=5, cached=False)
+            if high <= low:
+                continue  # empty partition
+            current = max(owned.get(key, -1), committed.get(key, -1))
             if current < high:
                 return False
         return True

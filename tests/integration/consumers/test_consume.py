@@ -1,0 +1,222 @@
+"""`casesync consume` as real processes: end to end, dead letters, and SIGKILL crash safety."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from consumers.database import upgrade
+from consumers.view import AgencyCase, AgencyPerson, CaseFact, TimelineEntry
+from infra.clients import make_admin, make_producer, make_registry_client
+from infra.database import make_engine
+from infra.settings import Settings
+from infra.topics import ensure_topics
+from producers.agencies import adapter_for
+from producers.generate import EXPORT_FILES, generate
+from producers.pipeline import map_rows
+from schemas.codec import RegistryCodec
+from schemas.examples import example_event
+from schemas.registry import register_contract
+from schemas.topics import agency_topic, agency_topics, contract_topics, dead_letter_topic
+
+pytestmark = pytest.mark.integration
+
+CASESYNC = str(Path(sys.executable).with_name("casesync"))
+PUBLISHED = ("uk-police", "uk-sca", "ro-anitp", "ro-police", "ro-diicot")
+
+
+def _pipeline_env(service_env: dict[str, str], tmp_path: Path, name: str) -> dict[str, str]:
+    return {
+        **service_env,
+        "CASESYNC_DATABASE_URL": f"sqlite:///{tmp_path / name}.db",
+        "CASESYNC_CONSUMER_GROUP": f"test-{name}-{uuid.uuid4().hex[:8]}",
+        "CASESYNC_METRICS_PORT": "0",
+        "COLUMNS": "200",
+    }
+
+
+@pytest.fixture(scope="module")
+def caseload(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("consume")
+    generate(out, weeks=12, victims=400, seed=23, bad_row_rate=0.0)
+    return out
+
+
+@pytest.fixture
+def prefix(service_settings: Settings) -> str:
+    """A topic prefix of this test's own: its agency topics, DLQ and subjects."""
+    value = f"t{uuid.uuid4().hex[:10]}."
+    ensure_topics(make_admin(service_settings), contract_topics(value))
+    register_contract(make_registry_client(service_settings), agency_topics(value))
+    return value
+
+
+def _publish_all(env: dict[str, str], caseload: Path) -> int:
+    """Publish every export; return how many distinct events that is."""
+    expected = set()
+    for agency in PUBLISHED:
+        path = caseload / EXPORT_FILES[agency]
+        done = subprocess.run(
+            [CASESYNC, "publish", "--agency", agency, str(path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        expected |= {
+            str(e.event_id)
+            for _n, o in map_rows(adapter_for(agency), path)
+            if isinstance(o, list)
+            for e in o
+        }
+    return len(expected)
+
+
+def _consume(
+    env: dict[str, str], *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [CASESYNC, "consume", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def _upgrade(env: dict[str, str]) -> None:
+    upgrade(make_engine(Settings(database_url=env["CASESYNC_DATABASE_URL"])))
+
+
+def _snapshot(database_url: str) -> dict[str, Any]:
+    """The view's content by natural keys (ids, provenance and joint ids differ between runs)."""
+    engine = create_engine(database_url)
+    skip = {"id", "event_id", "topic", "partition", "offset", "applied_at", "joint_case_id"}
+
+    def rows(model: Any, key: tuple[str, ...]) -> list[tuple[Any, ...]]:
+        with engine.connect() as connection:
+            result = connection.execute(select(model.__table__)).mappings().all()
+        return sorted(
+            (
+                tuple(str(r[k]) for k in key),
+                tuple(sorted((c, str(v)) for c, v in r.items() if c not in skip)),
+            )
+            for r in result
+        )
+
+    with engine.connect() as connection:
+        joint = connection.execute(
+            text(
+                "SELECT joint_case_id, agency, case_ref FROM agency_cases"
+                " WHERE joint_case_id IS NOT NULL"
+            )
+        ).all()
+        tracking = connection.execute(
+            text("SELECT count(*), count(DISTINCT event_id) FROM applied_events")
+        ).one()
+        timeline = connection.execute(
+            text("SELECT event_id, outcome, gap_before FROM timeline ORDER BY event_id")
+        ).all()
+    groups: dict[int, set[tuple[str, str]]] = {}
+    for joint_id, agency, case_ref in joint:
+        groups.setdefault(joint_id, set()).add((agency, case_ref))
+    engine.dispose()
+    return {
+        "cases": rows(AgencyCase, ("agency", "case_ref")),
+        "persons": rows(AgencyPerson, ("agency", "person_ref")),
+        "facts": rows(CaseFact, ("agency", "case_ref", "kind", "sequence")),
+        "timeline": [tuple(map(str, t)) for t in timeline],
+        "timeline_rows": len(rows(TimelineEntry, ("agency", "case_ref", "sequence"))),
+        "joint_groups": sorted(sorted(g) for g in groups.values()),
+        "tracking": tuple(tracking),
+    }
+
+
+def test_consume_applies_everything_once_and_dead_letters_the_rest(
+    service_settings: Settings,
+    service_env: dict[str, str],
+    caseload: Path,
+    prefix: str,
+    tmp_path: Path,
+) -> None:
+    env = {**_pipeline_env(service_env, tmp_path, "e2e"), "CASESYNC_TOPIC_PREFIX": prefix}
+    expected = _publish_all(env, caseload)
+    producer = make_producer(service_settings)
+    codec = RegistryCodec(make_registry_client(service_settings))
+    misplaced = example_event("CaseOpened", event_id=uuid.uuid4())  # a uk-sca event ...
+    producer.produce(
+        agency_topic("ro-anitp", prefix),
+        codec.encode(agency_topic("ro-anitp", prefix), misplaced),
+        b"X",
+    )
+    producer.produce(
+        agency_topic("uk-police", prefix), b"\x00\x00\x00\x00\x07garbage", b"Y"
+    )  # ... and junk
+    producer.flush(30)
+    _upgrade(env)
+
+    done = _consume(env, "--exit-when-caught-up")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"applied {expected}," in done.stdout
+    assert "dead letters 2" in done.stdout
+    listed = subprocess.run(
+        [CASESYNC, "dlq", "list"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert "AgencyTopicMismatch" in listed.stdout
+    assert "UnknownEventTypeError" in listed.stdout or "CodecError" in listed.stdout
+    assert agency_topic("uk-police", prefix) in listed.stdout
+    again = _consume(env, "--exit-when-caught-up")
+    assert "applied 0," in again.stdout  # the group resumes after what it committed
+    assert dead_letter_topic(prefix) not in agency_topics(prefix)
+
+
+def test_sigkill_at_random_points_leaves_the_view_equal_to_a_clean_run(
+    service_env: dict[str, str], caseload: Path, prefix: str, tmp_path: Path
+) -> None:
+    crashed = {
+        **_pipeline_env(service_env, tmp_path, "crashed"),
+        "CASESYNC_TOPIC_PREFIX": prefix,
+        "CASESYNC_CONSUMER_BATCH_SIZE": "50",
+    }
+    clean = {**_pipeline_env(service_env, tmp_path, "clean"), "CASESYNC_TOPIC_PREFIX": prefix}
+    expected = _publish_all(crashed, caseload)
+    _upgrade(crashed)
+    _upgrade(clean)
+    rng = random.Random(os.environ.get("CASESYNC_TEST_SEED", "5"))
+    kills = 0
+    for _ in range(8):
+        process = subprocess.Popen(
+            [CASESYNC, "consume"], env=crashed, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(rng.uniform(1.5, 4.0))
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            kills += 1
+        process.wait(30)
+
+    finished = _consume(crashed, "--exit-when-caught-up")
+    reference = _consume(clean, "--exit-when-caught-up")
+
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert reference.returncode == 0, reference.stdout + reference.stderr
+    assert kills >= 5
+    after_crashes = _snapshot(crashed["CASESYNC_DATABASE_URL"])
+    clean_run = _snapshot(clean["CASESYNC_DATABASE_URL"])
+    assert after_crashes["tracking"] == (expected, expected)  # every event once, none twice
+    assert after_crashes["timeline_rows"] == expected
+    assert after_crashes == clean_run
