@@ -17,17 +17,15 @@ from sqlalchemy import create_engine, select, text
 
 from consumers.database import upgrade
 from consumers.view import AgencyCase, AgencyPerson, CaseFact, TimelineEntry
-from infra.clients import make_admin, make_producer, make_registry_client
+from infra.clients import make_producer, make_registry_client
 from infra.database import make_engine
 from infra.settings import Settings
-from infra.topics import ensure_topics
 from producers.agencies import adapter_for
-from producers.generate import EXPORT_FILES, generate
+from producers.generate import EXPORT_FILES
 from producers.pipeline import map_rows
 from schemas.codec import RegistryCodec
 from schemas.examples import example_event
-from schemas.registry import register_contract
-from schemas.topics import agency_topic, agency_topics, contract_topics, dead_letter_topic
+from schemas.topics import agency_topic, agency_topics, dead_letter_topic
 
 pytestmark = pytest.mark.integration
 
@@ -43,22 +41,6 @@ def _pipeline_env(service_env: dict[str, str], tmp_path: Path, name: str) -> dic
         "CASESYNC_METRICS_PORT": "0",
         "COLUMNS": "200",
     }
-
-
-@pytest.fixture(scope="module")
-def caseload(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("consume")
-    generate(out, weeks=12, victims=400, seed=23, bad_row_rate=0.0)
-    return out
-
-
-@pytest.fixture
-def prefix(service_settings: Settings) -> str:
-    """A topic prefix of this test's own: its agency topics, DLQ and subjects."""
-    value = f"t{uuid.uuid4().hex[:10]}."
-    ensure_topics(make_admin(service_settings), contract_topics(value))
-    register_contract(make_registry_client(service_settings), agency_topics(value))
-    return value
 
 
 def _publish_all(env: dict[str, str], caseload: Path) -> int:

@@ -1,0 +1,151 @@
+"""Two consumers in one group, and a database outage, with real processes and PostgreSQL."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from confluent_kafka import TopicPartition
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from infra.clients import make_consumer
+from infra.settings import Settings
+from tests.integration.consumers.test_consume import (
+    CASESYNC,
+    _pipeline_env,
+    _publish_all,
+    _upgrade,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def _applied(database_url: str) -> tuple[int, int]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return tuple(
+                connection.execute(
+                    text("SELECT count(*), count(DISTINCT event_id) FROM applied_events")
+                ).one()
+            )  # type: ignore[return-value]
+    finally:
+        engine.dispose()
+
+
+def _wait(condition: Callable[[], bool], timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def _stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, out
+    return out
+
+
+def _start(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [CASESYNC, "consume"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def _applied_by(output: str) -> int:
+    return int(output.split("applied ", 1)[1].split(",", 1)[0])
+
+
+def test_two_consumers_in_one_group_split_partitions_and_apply_everything_once(
+    service_env: dict[str, str], caseload: Path, prefix: str, postgres_url: str, tmp_path: Path
+) -> None:
+    env = {
+        **_pipeline_env(service_env, tmp_path, "group"),
+        "CASESYNC_TOPIC_PREFIX": prefix,
+        "CASESYNC_DATABASE_URL": postgres_url,
+        "CASESYNC_CONSUMER_BATCH_SIZE": "100",
+    }
+    expected = _publish_all(env, caseload)
+    _upgrade(env)
+
+    first, second = _start(env), _start(env)
+    done = _wait(lambda: _applied(postgres_url)[0] >= expected, 240)
+    outputs = [_stop(first), _stop(second)]
+
+    assert done, f"applied {_applied(postgres_url)} of {expected}"
+    assert _applied(postgres_url) == (expected, expected)
+    per_process = [_applied_by(out) for out in outputs]
+    assert sum(per_process) == expected
+    assert all(n > 0 for n in per_process), per_process  # both had partitions
+
+
+def _committed(settings: Settings, group: str, prefix: str) -> dict[tuple[str, int], int]:
+    consumer = make_consumer(settings, group_id=group)
+    try:
+        metadata = consumer.list_topics(timeout=10)
+        partitions = [
+            TopicPartition(name, p)
+            for name, t in metadata.topics.items()
+            if name.startswith(f"{prefix}events.")
+            for p in t.partitions
+        ]
+        return {
+            (c.topic, c.partition): c.offset for c in consumer.committed(partitions, timeout=10)
+        }
+    finally:
+        consumer.close()
+
+
+def test_a_database_outage_pauses_consumption_and_it_resumes_after(
+    service_settings: Settings,
+    service_env: dict[str, str],
+    caseload: Path,
+    prefix: str,
+    postgres_url: str,
+    postgres_server: object,
+    tmp_path: Path,
+) -> None:
+    env = {
+        **_pipeline_env(service_env, tmp_path, "outage"),
+        "CASESYNC_TOPIC_PREFIX": prefix,
+        "CASESYNC_DATABASE_URL": postgres_url,
+        "CASESYNC_CONSUMER_BATCH_SIZE": "50",
+    }
+    expected = _publish_all(env, caseload)
+    _upgrade(env)
+    database = make_url(postgres_url).database
+    admin = postgres_server  # AUTOCOMMIT engine on the server
+
+    consumer = _start(env)
+    assert _wait(lambda: _applied(postgres_url)[0] > 0, 120)
+    with admin.connect() as connection:
+        connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false'))
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": database},
+        )
+    time.sleep(7)  # an auto-commit in flight when the database went away lands by now
+    during = _committed(service_settings, env["CASESYNC_CONSUMER_GROUP"], prefix)
+    time.sleep(10)
+    after_outage = _committed(service_settings, env["CASESYNC_CONSUMER_GROUP"], prefix)
+    with admin.connect() as connection:
+        connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
+
+    caught_up = _wait(lambda: _applied(postgres_url)[0] >= expected, 240)
+    output = _stop(consumer)
+
+    assert during == after_outage, "no offsets may be stored while the database is down"
+    assert caught_up, f"applied {_applied(postgres_url)} of {expected}"
+    assert _applied(postgres_url) == (expected, expected)
+    assert "database retries 0" not in output
