@@ -110,7 +110,7 @@ def test_a_database_outage_pauses_consumption_and_it_resumes_after(
     caseload: Path,
     prefix: str,
     postgres_url: str,
-    postgres_server: object,
+    postgres_server: Engine,
     tmp_path: Path,
 ) -> None:
     env = {
