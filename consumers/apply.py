@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
-from consumers.handlers import EVENT_HANDLERS, AppliedEvent
+from consumers.handlers import EVENT_HANDLERS, AppliedEvent, BatchCache
 from consumers.view import Tracking
 
 
@@ -24,6 +24,9 @@ def apply_in_session(session: Session, batch: Sequence[AppliedEvent]) -> BatchRe
     """Apply each event not applied before (by event id), with its tracking row."""
     ids = [str(item.event.event_id) for item in batch]
     seen = set(session.scalars(select(Tracking.event_id).where(Tracking.event_id.in_(ids))))
+    cache = BatchCache.load(session, [item.event for item in batch])
+    session.info["batch_cache"] = cache
+    tracking = []
     applied = duplicates = 0
     for item, event_id in zip(batch, ids, strict=True):
         if event_id in seen:
@@ -32,17 +35,20 @@ def apply_in_session(session: Session, batch: Sequence[AppliedEvent]) -> BatchRe
         seen.add(event_id)
         for handler in EVENT_HANDLERS[type(item.event)]:
             handler(session, item)
-        session.add(
-            Tracking(
-                event_id=event_id,
-                topic=item.topic,
-                partition=item.partition,
-                offset=item.offset,
-                applied_at=item.applied_at,
-            )
+        tracking.append(
+            {
+                "event_id": event_id,
+                "topic": item.topic,
+                "partition": item.partition,
+                "offset": item.offset,
+                "applied_at": item.applied_at,
+            }
         )
-        session.flush()
         applied += 1
+    session.flush()
+    cache.write_pending(session)
+    if tracking:
+        session.execute(insert(Tracking), tracking)
     return BatchResult(applied, duplicates)
 
 

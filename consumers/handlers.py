@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from consumers.view import (
@@ -71,6 +71,76 @@ class AppliedEvent:
 
 
 Handler = Callable[[Session, AppliedEvent], None]
+CaseKey = tuple[str, str]
+
+
+@dataclass
+class BatchCache:
+    """Rows a batch needs, loaded in a few queries up front (no round trip per event)."""
+
+    cases: dict[CaseKey, AgencyCase]
+    persons: dict[CaseKey, AgencyPerson]
+    retracted: set[str]
+    # True when loaded for the batch: then a miss means "not in the database either".
+    complete: bool = False
+    # Append-only rows, inserted in one executemany per table when the batch is flushed.
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    facts: list[dict[str, Any]] = field(default_factory=list)
+
+    def write_pending(self, session: Session) -> None:
+        """Insert the collected append-only rows (Core executemany, no per-row round trip)."""
+        if self.timeline:
+            session.execute(insert(TimelineEntry), self.timeline)
+        if self.facts:
+            session.execute(insert(CaseFact), self.facts)
+        self.timeline, self.facts = [], []
+
+    @classmethod
+    def load(cls, session: Session, events: Sequence[Envelope]) -> BatchCache:
+        """Every agency case, person record and retraction the batch's events can touch."""
+        case_keys = {(e.agency.value, e.case_ref) for e in events}
+        case_keys |= {
+            (e.counterpart_agency.value, e.counterpart_case_ref)
+            for e in events
+            if isinstance(e, CrossBorderLinkAsserted)
+        }
+        person_keys = {
+            (e.agency.value, e.person_ref)
+            for e in events
+            if isinstance(e, PersonRecorded | RecordRetracted) and e.person_ref
+        }
+        cases = _load(session, AgencyCase, AgencyCase.case_ref, case_keys)
+        persons = _load(session, AgencyPerson, AgencyPerson.person_ref, person_keys)
+        ids = [str(e.event_id) for e in events]
+        retracted = set(
+            session.scalars(
+                select(Retraction.retracted_event_id).where(Retraction.retracted_event_id.in_(ids))
+            )
+        )
+        return cls(
+            {(c.agency, c.case_ref): c for c in cases},
+            {(p.agency, p.person_ref): p for p in persons},
+            retracted,
+            complete=True,
+        )
+
+
+def _load(session: Session, model: Any, ref_column: Any, keys: set[CaseKey]) -> list[Any]:
+    if not keys:
+        return []
+    return list(
+        session.scalars(select(model).where(tuple_(model.agency, ref_column).in_(sorted(keys))))
+    )
+
+
+def _cache(session: Session) -> BatchCache:
+    cache = session.info.get("batch_cache")
+    if not isinstance(cache, BatchCache):
+        cache = BatchCache({}, {}, set())
+        session.info["batch_cache"] = cache
+    return cache
+
+
 E = TypeVar("E", bound=Envelope)
 
 
@@ -82,19 +152,23 @@ def _expect(applied: AppliedEvent, event_type: type[E]) -> E:
 
 
 def _agency_case(session: Session, applied: AppliedEvent, agency: str, case_ref: str) -> AgencyCase:
-    case = session.scalars(
-        select(AgencyCase).filter_by(agency=agency, case_ref=case_ref)
-    ).one_or_none()
+    cache = _cache(session)
+    case = cache.cases.get((agency, case_ref))
     if case is None:
         case = AgencyCase(
             agency=agency,
             case_ref=case_ref,
             country=Agency(agency).country,
             exploitation_types=[],
+            # Set here, not left to column defaults: the row is read before it is flushed.
+            status="referenced",
+            max_sequence=0,
+            opened_sequence=0,
+            status_sequence=0,
             **applied.provenance(),
         )
         session.add(case)
-        session.flush()
+    cache.cases[(agency, case_ref)] = case
     return case
 
 
@@ -103,7 +177,10 @@ def _own_case(session: Session, applied: AppliedEvent) -> AgencyCase:
 
 
 def _is_retracted(session: Session, event_id: str) -> bool:
-    return session.get(Retraction, event_id) is not None
+    cache = _cache(session)
+    if event_id in cache.retracted:
+        return True
+    return not cache.complete and session.get(Retraction, event_id) is not None
 
 
 def record_on_timeline(session: Session, applied: AppliedEvent) -> None:
@@ -115,19 +192,19 @@ def record_on_timeline(session: Session, applied: AppliedEvent) -> None:
     if _is_retracted(session, str(event.event_id)):
         outcome = "retracted"
     case.max_sequence = max(case.max_sequence, event.sequence)
-    session.add(
-        TimelineEntry(
-            agency=event.agency.value,
-            case_ref=event.case_ref,
-            sequence=event.sequence,
-            event_type=event.event_type(),
-            occurred_at=event.occurred_at,
-            recorded_at=event.recorded_at,
-            handling_code=event.handling_code.value,
-            outcome=outcome,
-            gap_before=gap,
+    _cache(session).timeline.append(
+        {
+            "agency": event.agency.value,
+            "case_ref": event.case_ref,
+            "sequence": event.sequence,
+            "event_type": event.event_type(),
+            "occurred_at": event.occurred_at,
+            "recorded_at": event.recorded_at,
+            "handling_code": event.handling_code.value,
+            "outcome": outcome,
+            "gap_before": gap,
             **applied.provenance(),
-        )
+        }
     )
 
 
@@ -179,9 +256,12 @@ def record_person(session: Session, applied: AppliedEvent) -> None:
     event = _expect(applied, PersonRecorded)
     if _is_retracted(session, str(event.event_id)):
         return
-    person = session.scalars(
-        select(AgencyPerson).filter_by(agency=event.agency.value, person_ref=event.person_ref)
-    ).one_or_none()
+    cache = _cache(session)
+    person = cache.persons.get((event.agency.value, event.person_ref))
+    if person is None and not cache.complete:
+        person = session.scalars(
+            select(AgencyPerson).filter_by(agency=event.agency.value, person_ref=event.person_ref)
+        ).one_or_none()
     if person is not None and event.sequence <= person.source_sequence:
         return
     values = {
@@ -206,7 +286,9 @@ def record_person(session: Session, applied: AppliedEvent) -> None:
         **applied.provenance(),
     }
     if person is None:
-        session.add(AgencyPerson(agency=event.agency.value, person_ref=event.person_ref, **values))
+        person = AgencyPerson(agency=event.agency.value, person_ref=event.person_ref, **values)
+        session.add(person)
+        cache.persons[(event.agency.value, event.person_ref)] = person
     else:
         for name, value in values.items():
             setattr(person, name, value)
@@ -220,17 +302,17 @@ def record_fact(session: Session, applied: AppliedEvent) -> None:
     details = event.model_dump(mode="json", exclude=set(Envelope.model_fields))
     person_ref = details.get("person_ref")
     fact_date = next((getattr(event, name) for name in _FACT_DATES if hasattr(event, name)), None)
-    session.add(
-        CaseFact(
-            agency=event.agency.value,
-            case_ref=event.case_ref,
-            kind=event.event_type(),
-            person_ref=person_ref,
-            fact_date=fact_date,
-            details=details,
-            sequence=event.sequence,
+    _cache(session).facts.append(
+        {
+            "agency": event.agency.value,
+            "case_ref": event.case_ref,
+            "kind": event.event_type(),
+            "person_ref": person_ref,
+            "fact_date": fact_date,
+            "details": details,
+            "sequence": event.sequence,
             **applied.provenance(),
-        )
+        }
     )
 
 
@@ -296,7 +378,8 @@ def retract(session: Session, applied: AppliedEvent) -> None:
     """RecordRetracted: erase what the withdrawn event put in the view; keep the audit fact."""
     event = _expect(applied, RecordRetracted)
     withdrawn = str(event.retracted_event_id)
-    if session.get(Retraction, withdrawn) is None:
+    cache = _cache(session)
+    if withdrawn not in cache.retracted and session.get(Retraction, withdrawn) is None:
         session.add(
             Retraction(
                 retracted_event_id=withdrawn,
@@ -307,6 +390,7 @@ def retract(session: Session, applied: AppliedEvent) -> None:
                 **applied.provenance(),
             )
         )
+        cache.retracted.add(withdrawn)
         session.flush()
     erased = session.scalars(
         select(AgencyPerson).where(
@@ -322,6 +406,11 @@ def retract(session: Session, applied: AppliedEvent) -> None:
             person.retracted = True
             person.source_sequence = event.sequence
             _set_provenance(person, applied)
+    # The withdrawn event may be in this very batch, not yet written.
+    cache.facts = [f for f in cache.facts if f["event_id"] != withdrawn]
+    for entry in cache.timeline:
+        if entry["event_id"] == withdrawn:
+            entry["outcome"] = "retracted"
     session.execute(delete(CaseFact).where(CaseFact.event_id == withdrawn))
     session.execute(delete(CaseLink).where(CaseLink.event_id == withdrawn))
     session.execute(

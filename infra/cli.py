@@ -20,8 +20,9 @@ from sqlalchemy import Engine
 
 from consumers.database import current_revision, head_revision, upgrade
 from consumers.metrics import ConsumerMetrics
+from consumers.queries import view_counts
 from consumers.reader import read_raw_to_end, read_to_end
-from consumers.runner import JointViewConsumer
+from consumers.runner import ConsumerStats, JointViewConsumer
 from infra import services
 from infra.clients import make_admin, make_consumer, make_producer, make_registry_client
 from infra.database import make_engine
@@ -310,6 +311,30 @@ def demo(ctx: typer.Context) -> None:
         ("topic", "event", "messages"),
         [(topic, event_type, str(n)) for (topic, event_type), n in sorted(counts.items())],
     )
+    try:
+        stats = _apply_to_view(settings)
+    except CasesyncError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"joint view ({settings.effective_database_url}): applied {stats.applied} new events, "
+        f"skipped {stats.duplicates} repeats, {stats.dead_letters} dead letters"
+    )
+    _print_table("what the joint view holds", ("table", "rows"), view_counts(make_engine(settings)))
+
+
+def _apply_to_view(settings: Settings) -> ConsumerStats:
+    """Migrate the view, then apply every agency topic to it until the group is caught up."""
+    engine = make_engine(settings)
+    upgrade(engine)
+    runner = JointViewConsumer(
+        make_consumer(settings, group_id=settings.consumer_group),
+        RegistryCodec(make_registry_client(settings)),
+        engine,
+        make_producer(settings),
+        topic_prefix=settings.topic_prefix,
+        batch_size=settings.consumer_batch_size,
+    )
+    return runner.run(lambda: False, exit_when_caught_up=True)
 
 
 def _print_subjects(title: str, checks: list[SubjectCheck]) -> None:

@@ -1,0 +1,119 @@
+"""Kafka → view benchmark: casesync's consumer vs raw consume + decode of the same topics.
+
+Run: `make bench` or `.venv/bin/python bench/consume_bench.py [--victims N]`. Needs the local
+services (started if not running). The view goes to CASESYNC_BENCH_DATABASE_URL (PostgreSQL for
+the issue's figure; a fresh database is created on that server), else a SQLite file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from consumers.database import upgrade
+from consumers.reader import read_raw_to_end
+from consumers.runner import JointViewConsumer
+from infra import services
+from infra.clients import make_admin, make_consumer, make_producer, make_registry_client
+from infra.database import make_engine, normalise_database_url
+from infra.settings import Settings
+from infra.topics import ensure_topics
+from producers.agencies import adapter_for
+from producers.generate import EXPORT_FILES, generate
+from producers.pipeline import publish_export
+from producers.publisher import Publisher
+from schemas.codec import RegistryCodec
+from schemas.registry import register_contract
+from schemas.topics import agency_topics, contract_topics
+
+
+def bench_database(folder: Path) -> str:
+    """A fresh database on CASESYNC_BENCH_DATABASE_URL's server, else SQLite in ``folder``."""
+    server = os.environ.get("CASESYNC_BENCH_DATABASE_URL")
+    if not server:
+        return f"sqlite:///{folder / 'bench-view.db'}"
+    url = normalise_database_url(server)
+    name = f"casesync_bench_{uuid.uuid4().hex[:8]}"
+    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def main() -> None:
+    """Publish a caseload, then time both sides reading it."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--victims", type=int, default=3000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        prefix = f"bench{uuid.uuid4().hex[:6]}."
+        settings = Settings(
+            topic_prefix=prefix, database_url=bench_database(Path(folder)), metrics_port=0
+        )
+        services.up(settings)
+        ensure_topics(make_admin(settings), contract_topics(prefix))
+        register_contract(make_registry_client(settings), agency_topics(prefix))
+        caseload = Path(folder)
+        generate(caseload, weeks=12, victims=args.victims, seed=7, bad_row_rate=0.0)
+        publisher = Publisher(
+            make_producer(settings), RegistryCodec(make_registry_client(settings))
+        )
+        published = 0
+        for agency, name in EXPORT_FILES.items():
+            summary = publish_export(
+                adapter_for(agency),
+                caseload / name,
+                publisher,
+                caseload / "rejects.csv",
+                topic_prefix=prefix,
+            )
+            published += summary.published
+
+        codec = RegistryCodec(make_registry_client(settings))
+        raw_consumer = make_consumer(settings, group_id=f"bench-raw-{uuid.uuid4().hex[:6]}")
+        began = time.perf_counter()
+        messages = read_raw_to_end(raw_consumer, agency_topics(prefix), 600)
+        for message in messages:
+            codec.decode_record(str(message.topic()), message.value() or b"")
+        raw_s = time.perf_counter() - began
+        raw_consumer.close()
+
+        engine = make_engine(settings)
+        upgrade(engine)
+        runner = JointViewConsumer(
+            make_consumer(settings, group_id=f"bench-view-{uuid.uuid4().hex[:6]}"),
+            RegistryCodec(make_registry_client(settings)),
+            engine,
+            make_producer(settings),
+            topic_prefix=prefix,
+            batch_size=settings.consumer_batch_size,
+        )
+        began = time.perf_counter()
+        stats = runner.run(lambda: False, exit_when_caught_up=True)
+        ours_s = time.perf_counter() - began
+        backend = make_url(settings.effective_database_url).get_backend_name()
+        engine.dispose()
+
+    ours_rate, raw_rate = stats.applied / ours_s, len(messages) / raw_s
+    print(
+        f"## Kafka → view ({stats.applied} of {published} events applied, {backend}, batch {settings.consumer_batch_size})"
+    )
+    print()
+    print(f"Machine: {platform.machine()}, Python {platform.python_version()}, broker on loopback")
+    print()
+    print("| path | events/s | ratio to raw |")
+    print("|---|---:|---:|")
+    label = "casesync consume: decode → validate → apply + track → commit → store offsets"
+    print(f"| {label} | {ours_rate:,.0f} | {ours_rate / raw_rate:.2f} |")
+    print(f"| raw consume + decode of the same topics | {raw_rate:,.0f} | 1.00 |")
+
+
+if __name__ == "__main__":
+    main()
