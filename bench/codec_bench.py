@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import platform
 import time
 import uuid
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any
 
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from fastavro import schemaless_reader, schemaless_writer
+from report import print_rates
 
 from schemas.catalog import parsed_schema
 from schemas.codec import RegistryCodec
@@ -95,21 +95,14 @@ def main() -> None:
     pipeline_rate = args.events / min(pipeline_times)
     raw_rate = args.events / min(raw_times)
 
-    print(f"## Codec ({args.events} events, all {len(EVENT_TYPES)} types, best of {args.rounds})")
-    print()
-    print(
-        f"Machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}"
-    )
-    print()
-    print("| path | events/s | ratio to raw |")
-    print("|---|---:|---:|")
-    rows = [
-        ("casesync codec: validate + encode + decode", codec_rate),
-        ("casesync entry points: validate + encode + decode + validate", pipeline_rate),
+    print_rates(
+        f"Codec ({args.events} events, all {len(EVENT_TYPES)} types, best of {args.rounds})",
+        [
+            ("casesync codec: validate + encode + decode", codec_rate),
+            ("casesync entry points: validate + encode + decode + validate", pipeline_rate),
+        ],
         ("raw fastavro schemaless write + read", raw_rate),
-    ]
-    for label, rate in rows:
-        print(f"| {label} | {rate:,.0f} | {rate / raw_rate:.2f} |")
+    )
 
 
 if __name__ == "__main__":

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
+from report import print_rates
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -26,9 +26,8 @@ from infra.clients import make_admin, make_consumer, make_producer, make_registr
 from infra.database import make_engine, normalise_database_url
 from infra.settings import Settings
 from infra.topics import ensure_topics
-from producers.agencies import adapter_for
-from producers.generate import EXPORT_FILES, generate
-from producers.pipeline import publish_export
+from producers.generate import generate
+from producers.pipeline import publish_caseload
 from producers.publisher import Publisher
 from schemas.codec import RegistryCodec
 from schemas.registry import register_contract
@@ -65,16 +64,7 @@ def main() -> None:
         publisher = Publisher(
             make_producer(settings), RegistryCodec(make_registry_client(settings))
         )
-        published = 0
-        for agency, name in EXPORT_FILES.items():
-            summary = publish_export(
-                adapter_for(agency),
-                caseload / name,
-                publisher,
-                caseload / "rejects.csv",
-                topic_prefix=prefix,
-            )
-            published += summary.published
+        published = publish_caseload(caseload, publisher, topic_prefix=prefix)
 
         codec = RegistryCodec(make_registry_client(settings))
         raw_consumer = make_consumer(settings, group_id=f"bench-raw-{uuid.uuid4().hex[:6]}")
@@ -102,17 +92,17 @@ def main() -> None:
         engine.dispose()
 
     ours_rate, raw_rate = stats.applied / ours_s, len(messages) / raw_s
-    print(
-        f"## Kafka → view ({stats.applied} of {published} events applied, {backend}, batch {settings.consumer_batch_size})"
+    batch = settings.consumer_batch_size
+    print_rates(
+        f"Kafka → view ({stats.applied} of {published} events applied, {backend}, batch {batch})",
+        [
+            (
+                "casesync consume: decode → validate → apply + track → commit → store offsets",
+                ours_rate,
+            )
+        ],
+        ("raw consume + decode of the same topics", raw_rate),
     )
-    print()
-    print(f"Machine: {platform.machine()}, Python {platform.python_version()}, broker on loopback")
-    print()
-    print("| path | events/s | ratio to raw |")
-    print("|---|---:|---:|")
-    label = "casesync consume: decode → validate → apply + track → commit → store offsets"
-    print(f"| {label} | {ours_rate:,.0f} | {ours_rate / raw_rate:.2f} |")
-    print(f"| raw consume + decode of the same topics | {raw_rate:,.0f} | 1.00 |")
 
 
 if __name__ == "__main__":

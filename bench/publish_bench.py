@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import platform
 import struct
 import tempfile
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from confluent_kafka import Producer
 from fastavro import schemaless_writer
+from report import print_rates
 
 from infra import services
 from infra.clients import make_admin, make_producer, make_registry_client
@@ -26,7 +26,7 @@ from infra.settings import Settings
 from infra.topics import TopicSpec, ensure_topics
 from producers.agencies import adapter_for
 from producers.generate import EXPORT_FILES, generate
-from producers.pipeline import map_rows, publish_export
+from producers.pipeline import map_rows, publish_caseload
 from producers.publisher import Publisher
 from schemas.catalog import parsed_schema
 from schemas.codec import RegistryCodec
@@ -84,16 +84,7 @@ def main() -> None:
 
         publisher = Publisher(make_producer(settings), RegistryCodec(registry))
         began = time.perf_counter()
-        published = 0
-        for agency, name in EXPORT_FILES.items():
-            summary = publish_export(
-                adapter_for(agency),
-                caseload / name,
-                publisher,
-                caseload / f"{name}.rejects.csv",
-                topic=ours_topic,
-            )
-            published += summary.published
+        published = publish_caseload(caseload, publisher, topic=ours_topic)
         ours_s = time.perf_counter() - began
 
         began = time.perf_counter()
@@ -101,15 +92,11 @@ def main() -> None:
         raw_s = time.perf_counter() - began
 
     ours_rate, raw_rate = published / ours_s, len(items) / raw_s
-    print(f"## Publish ({published} events from {args.victims} victims' caseload, acks=all)")
-    print()
-    print(f"Machine: {platform.machine()}, Python {platform.python_version()}, broker on loopback")
-    print()
-    print("| path | events/s | ratio to raw |")
-    print("|---|---:|---:|")
-    ours_label = "casesync: read export → validate → encode → produce → flush"
-    print(f"| {ours_label} | {ours_rate:,.0f} | {ours_rate / raw_rate:.2f} |")
-    print(f"| raw fastavro encode → produce → flush (same datums) | {raw_rate:,.0f} | 1.00 |")
+    print_rates(
+        f"Publish ({published} events from {args.victims} victims' caseload, acks=all)",
+        [("casesync: read export → validate → encode → produce → flush", ours_rate)],
+        ("raw fastavro encode → produce → flush (same datums)", raw_rate),
+    )
 
 
 if __name__ == "__main__":

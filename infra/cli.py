@@ -326,15 +326,22 @@ def _apply_to_view(settings: Settings) -> ConsumerStats:
     """Migrate the view, then apply every agency topic to it until the group is caught up."""
     engine = make_engine(settings)
     upgrade(engine)
-    runner = JointViewConsumer(
+    return joint_view_consumer(settings, engine).run(lambda: False, exit_when_caught_up=True)
+
+
+def joint_view_consumer(
+    settings: Settings, engine: Engine, metrics: ConsumerMetrics | None = None
+) -> JointViewConsumer:
+    """The consumer of `casesync consume`, built from settings (the composition root)."""
+    return JointViewConsumer(
         make_consumer(settings, group_id=settings.consumer_group),
         RegistryCodec(make_registry_client(settings)),
         engine,
         make_producer(settings),
         topic_prefix=settings.topic_prefix,
         batch_size=settings.consumer_batch_size,
+        metrics=metrics,
     )
-    return runner.run(lambda: False, exit_when_caught_up=True)
 
 
 def _print_subjects(title: str, checks: list[SubjectCheck]) -> None:
@@ -434,15 +441,7 @@ def consume(
     metrics = ConsumerMetrics()
     if settings.metrics_port:
         metrics.serve(settings.metrics_port)
-    runner = JointViewConsumer(
-        make_consumer(settings, group_id=settings.consumer_group),
-        RegistryCodec(make_registry_client(settings)),
-        engine,
-        make_producer(settings),
-        topic_prefix=settings.topic_prefix,
-        batch_size=settings.consumer_batch_size,
-        metrics=metrics,
-    )
+    runner = joint_view_consumer(settings, engine, metrics)
     stats = runner.run(stop.is_set, exit_when_caught_up=exit_when_caught_up)
     console.print(
         f"applied {stats.applied}, duplicates skipped {stats.duplicates}, "

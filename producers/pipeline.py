@@ -83,3 +83,29 @@ def publish_export(
     if publisher is not None:
         summary.published = len(publisher.flush())
     return summary
+
+
+def publish_caseload(
+    folder: Path,
+    publisher: Publisher,
+    *,
+    topic: str | None = None,
+    topic_prefix: str = DEFAULT_PREFIX,
+) -> int:
+    """Publish every agency export of a generated caseload; return how many were delivered."""
+    # Imported here: the generator is only needed by callers of this helper.
+    from producers.agencies import adapter_for  # noqa: PLC0415
+    from producers.generate import EXPORT_FILES  # noqa: PLC0415
+
+    delivered = 0
+    for agency, name in EXPORT_FILES.items():
+        summary = publish_export(
+            adapter_for(agency),
+            folder / name,
+            publisher,
+            folder / f"{name}.rejects.csv",
+            topic=topic,
+            topic_prefix=topic_prefix,
+        )
+        delivered += summary.published
+    return delivered
