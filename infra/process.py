@@ -105,12 +105,23 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
-def _is_ours(pid: int, home: Path) -> bool:
-    """True if ``pid`` is alive and was started by us for ``home`` (guards against pid reuse)."""
-    if not _alive(pid):
-        return False
-    try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return False
-    return f"{_OWNER_VARIABLE}={home}".encode() in environ
+def _is_ours(pid: int, home: Path, attempts: int = 20) -> bool:
+    """True if ``pid`` is alive and was started by us for ``home`` (guards against pid reuse).
+
+    While a process is between fork and exec, or inside an exec, its environ can read empty:
+    that means "look again", never "a stranger" (which would forget our own service).
+    """
+    marker = f"{_OWNER_VARIABLE}={home}".encode()
+    for _ in range(attempts):
+        if not _alive(pid):
+            return False
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except (FileNotFoundError, ProcessLookupError):
+            return False
+        except PermissionError:
+            return False  # another user's process: never ours
+        if environ:
+            return marker in environ.split(b"\0")
+        time.sleep(0.01)
+    return False

@@ -21,6 +21,7 @@ from infra.service import ServiceState
 from infra.settings import Settings
 from infra.topics import TopicSpec, ensure_topics
 from schemas.registry import register_contract
+from schemas.topics import agency_topics, contract_topics
 from tests.conftest import service_missing
 from tests.integration.containers import ContainerEndpoints, docker_answers, start_containers
 
@@ -153,3 +154,12 @@ def database_settings(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]
         return Settings(state_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/view.db")
     url: str = request.getfixturevalue("postgres_url")
     return Settings(state_dir=tmp_path, database_url=url)
+
+
+@pytest.fixture
+def prefix(service_settings: Settings) -> str:
+    """A topic prefix of this test's own: its agency topics, DLQ and subjects."""
+    value = f"t{uuid.uuid4().hex[:10]}."
+    ensure_topics(make_admin(service_settings), contract_topics(value))
+    register_contract(make_registry_client(service_settings), agency_topics(value))
+    return value

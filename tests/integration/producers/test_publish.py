@@ -80,18 +80,21 @@ def _end_offsets(settings: Settings, topic: str) -> int:
 
 
 def test_publish_delivers_every_valid_row_and_reports_the_rejects(
-    service_settings: Settings, service_env: dict[str, str], caseload: Path
+    service_settings: Settings, service_env: dict[str, str], caseload: Path, prefix: str
 ) -> None:
     export = caseload / "ro-anitp.csv"
-    before = _end_offsets(service_settings, agency_topic("ro-anitp"))
+    topic = agency_topic("ro-anitp", prefix)
+    before = _end_offsets(service_settings, topic)
 
-    done = _publish(service_env, "--agency", "ro-anitp", str(export))
+    done = _publish(
+        {**service_env, "CASESYNC_TOPIC_PREFIX": prefix}, "--agency", "ro-anitp", str(export)
+    )
 
     expected = _expected_ids("ro-anitp", export)
     assert done.returncode == 1, done.stdout + done.stderr  # some rows were broken on purpose
     assert f"{len(expected)} " in done.stdout
-    assert _end_offsets(service_settings, agency_topic("ro-anitp")) - before == len(expected)
-    assert expected <= set(_ids_on_topic(service_settings, agency_topic("ro-anitp")))
+    assert _end_offsets(service_settings, topic) - before == len(expected)
+    assert expected <= set(_ids_on_topic(service_settings, topic))
     with (caseload / "ground_truth" / "bad_rows.csv").open() as handle:
         bad = {
             (int(r["row"]), r["field"]) for r in csv.DictReader(handle) if r["agency"] == "ro-anitp"
@@ -102,14 +105,15 @@ def test_publish_delivers_every_valid_row_and_reports_the_rejects(
 
 
 def test_republishing_the_same_export_repeats_the_same_event_ids(
-    service_settings: Settings, service_env: dict[str, str], caseload: Path
+    service_settings: Settings, service_env: dict[str, str], caseload: Path, prefix: str
 ) -> None:
     export = caseload / "uk-sca.json"
-    topic = agency_topic("uk-sca")
+    topic = agency_topic("uk-sca", prefix)
     before = _end_offsets(service_settings, topic)
+    env = {**service_env, "CASESYNC_TOPIC_PREFIX": prefix}
 
-    first = _publish(service_env, "--agency", "uk-sca", str(export))
-    second = _publish(service_env, "--agency", "uk-sca", str(export))
+    first = _publish(env, "--agency", "uk-sca", str(export))
+    second = _publish(env, "--agency", "uk-sca", str(export))
 
     assert first.returncode == 0, first.stdout + first.stderr
     assert second.returncode == 0, second.stdout + second.stderr
@@ -120,13 +124,17 @@ def test_republishing_the_same_export_repeats_the_same_event_ids(
 
 
 def test_dry_run_validates_everything_and_publishes_nothing(
-    service_settings: Settings, service_env: dict[str, str], caseload: Path
+    service_settings: Settings, service_env: dict[str, str], caseload: Path, prefix: str
 ) -> None:
-    topic = agency_topic("ro-diicot")
+    topic = agency_topic("ro-diicot", prefix)
     before = _end_offsets(service_settings, topic)
 
     done = _publish(
-        service_env, "--agency", "ro-diicot", "--dry-run", str(caseload / "ro-diicot.csv")
+        {**service_env, "CASESYNC_TOPIC_PREFIX": prefix},
+        "--agency",
+        "ro-diicot",
+        "--dry-run",
+        str(caseload / "ro-diicot.csv"),
     )
 
     assert done.returncode in (0, 1), done.stdout + done.stderr
