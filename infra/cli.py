@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from confluent_kafka import Message
@@ -20,7 +21,14 @@ from sqlalchemy import Engine
 
 from consumers.database import current_revision, head_revision, upgrade
 from consumers.metrics import ConsumerMetrics
-from consumers.queries import view_counts
+from consumers.queries import (
+    case_view,
+    joint_view,
+    parse_case_key,
+    persons_of_case,
+    unmatched,
+    view_counts,
+)
 from consumers.reader import read_raw_to_end, read_to_end
 from consumers.runner import ConsumerStats, JointViewConsumer
 from infra import services
@@ -53,6 +61,10 @@ db_app = typer.Typer(help="The joint view's database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 dlq_app = typer.Typer(help="Dead letters: what the consumer could not apply.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+view_app = typer.Typer(
+    help="Read the joint view (as practitioners in both countries see it).", no_args_is_help=True
+)
+app.add_typer(view_app, name="view")
 schemas_app = typer.Typer(
     help="Check, register and document the event contract.", no_args_is_help=True
 )
@@ -491,3 +503,153 @@ def dlq_list(
         ("dlq offset", "source topic", "partition@offset", "error", "reason"),
         rows,
     )
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def _emit(result: Any, as_json: bool, render: Callable[[Any], None]) -> None:
+    """Print ``result`` as JSON or through ``render``; exit 1 when there is none."""
+    if result is None:
+        console.print("[red]not found[/red]")
+        raise typer.Exit(code=1)
+    if as_json:
+        print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+        return
+    render(result)
+
+
+def _cases_table(title: str, cases: list[dict[str, Any]]) -> None:
+    rows = [
+        (
+            c["agency"],
+            c["case_ref"],
+            c["country"],
+            str(c["case_type"] or ""),
+            c["status"],
+            str(c["joint_case_id"] or ""),
+        )
+        for c in cases
+    ]
+    _print_table(title, ("agency", "case", "country", "type", "status", "joint case"), rows)
+
+
+def _partial_date_text(dob: dict[str, Any] | None) -> str:
+    """``1994-03-15``, ``1994-03``, ``1994``; ``~`` in front when estimated."""
+    if not dob:
+        return ""
+    parts = [f"{dob['year']:04d}"] + [f"{dob[k]:02d}" for k in ("month", "day") if dob.get(k)]
+    return ("~" if dob.get("estimated") else "") + "-".join(parts)
+
+
+def _persons_table(title: str, persons: list[dict[str, Any]]) -> None:
+    rows = [
+        (
+            p["agency"],
+            p["person_ref"],
+            p["role"],
+            "(retracted)"
+            if p["retracted"]
+            else " ".join(p["given_names"]) + " " + (p["family_name"] or ""),
+            _partial_date_text(p["date_of_birth"]),
+            p["sex"],
+            ",".join(p["nationalities"]),
+            p["handling_code"],
+        )
+        for p in persons
+    ]
+    _print_table(
+        title,
+        ("agency", "person", "role", "name", "date of birth", "sex", "nationality", "handling"),
+        rows,
+    )
+
+
+def _timeline_table(title: str, timeline: list[dict[str, Any]]) -> None:
+    rows = [
+        (
+            t["occurred_at"][:16],
+            t["agency"],
+            t["case_ref"],
+            str(t["sequence"]),
+            t["event_type"],
+            t["outcome"],
+        )
+        for t in timeline
+    ]
+    _print_table(title, ("occurred", "agency", "case", "seq", "event", "outcome"), rows)
+
+
+def _case_key(text: str) -> tuple[str, str]:
+    try:
+        return parse_case_key(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@view_app.command("case")
+def view_case(
+    ctx: typer.Context,
+    case: Annotated[str, typer.Argument(help="<agency>:<case ref>")],
+    as_json: JsonOption = False,
+) -> None:
+    """One agency case: details, person records and timeline."""
+    result = case_view(_view_engine(_settings(ctx)), *_case_key(case))
+
+    def render(result: dict[str, Any]) -> None:
+        _cases_table(f"case {case}", [result["case"]])
+        _persons_table("person records", result["persons"])
+        _timeline_table("timeline", result["timeline"])
+
+    _emit(result, as_json, render)
+
+
+@view_app.command("joint")
+def view_joint(
+    ctx: typer.Context,
+    joint_id: Annotated[int, typer.Argument(help="Joint case id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """A joint case: both countries' records and the merged timeline."""
+    result = joint_view(_view_engine(_settings(ctx)), joint_id)
+
+    def render(result: dict[str, Any]) -> None:
+        _cases_table(
+            f"joint case {result['joint_case_id']} ({', '.join(result['countries'])})",
+            result["cases"],
+        )
+        _persons_table("person records", result["persons"])
+        _timeline_table("merged timeline", result["timeline"])
+
+    _emit(result, as_json, render)
+
+
+@view_app.command("unmatched")
+def view_unmatched(
+    ctx: typer.Context,
+    country: Annotated[str, typer.Option(help="RO or GB.")],
+    limit: Annotated[int, typer.Option(help="Most cases to list.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """Cases known to one side only (no cross-border link joins them)."""
+    if country.upper() not in ("RO", "GB"):
+        raise typer.BadParameter("country must be RO or GB")
+    result = unmatched(_view_engine(_settings(ctx)), country.upper(), limit)
+    _emit(
+        result,
+        as_json,
+        lambda result: _cases_table(
+            f"{result['total']} {result['country']} case(s) known to one side only", result["cases"]
+        ),
+    )
+
+
+@view_app.command("persons")
+def view_persons(
+    ctx: typer.Context,
+    case: Annotated[str, typer.Option("--case", help="<agency>:<case ref>")],
+    as_json: JsonOption = False,
+) -> None:
+    """The person records an agency holds in one case."""
+    result = persons_of_case(_view_engine(_settings(ctx)), *_case_key(case))
+    _emit(result, as_json, lambda result: _persons_table(f"person records of {case}", result))
