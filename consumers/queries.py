@@ -180,3 +180,31 @@ def persons_of_case(engine: Engine, agency: str, case_ref: str) -> list[dict[str
     """The person records an agency holds in one case."""
     with Session(engine) as session:
         return _persons(session, [(agency, case_ref)])
+
+
+def last_applied_per_agency(engine: Engine) -> list[dict[str, Any]]:
+    """For each agency, the most recently applied event (type, case, when) and the total."""
+    with Session(engine) as session:
+        result = []
+        for agency in Agency:
+            latest = session.scalars(
+                select(TimelineEntry)
+                .where(TimelineEntry.agency == agency.value)
+                .order_by(TimelineEntry.applied_at.desc(), TimelineEntry.offset.desc())
+                .limit(1)
+            ).one_or_none()
+            total = session.scalar(
+                select(func.count())
+                .select_from(TimelineEntry)
+                .where(TimelineEntry.agency == agency.value)
+            )
+            result.append(
+                {
+                    "agency": agency.code,
+                    "events_applied": int(total or 0),
+                    "last_event_type": latest.event_type if latest else None,
+                    "last_case_ref": latest.case_ref if latest else None,
+                    "last_applied_at": latest.applied_at.isoformat() if latest else None,
+                }
+            )
+        return result

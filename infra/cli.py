@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from confluent_kafka import Message
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -21,9 +20,11 @@ from sqlalchemy import Engine
 
 from consumers.database import current_revision, head_revision, upgrade
 from consumers.metrics import ConsumerMetrics
+from consumers.operations import dead_letter_headers, group_lag, replay
 from consumers.queries import (
     case_view,
     joint_view,
+    last_applied_per_agency,
     parse_case_key,
     persons_of_case,
     unmatched,
@@ -462,15 +463,6 @@ def consume(
     )
 
 
-def _text_headers(message: Message) -> dict[str, str]:
-    headers = {}
-    for header in message.headers() or []:
-        name, value = header[0], header[1]
-        text = value.decode(errors="replace") if isinstance(value, bytes) else str(value or "")
-        headers[str(name)] = text
-    return headers
-
-
 @dlq_app.command("list")
 def dlq_list(
     ctx: typer.Context,
@@ -488,7 +480,7 @@ def dlq_list(
         consumer.close()
     rows = []
     for message in letters[-limit:]:
-        headers = _text_headers(message)
+        headers = dead_letter_headers(message)
         rows.append(
             (
                 str(message.offset()),
@@ -653,3 +645,77 @@ def view_persons(
     """The person records an agency holds in one case."""
     result = persons_of_case(_view_engine(_settings(ctx)), *_case_key(case))
     _emit(result, as_json, lambda result: _persons_table(f"person records of {case}", result))
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    ctx: typer.Context,
+    error_type: Annotated[
+        str | None, typer.Option(help="Only dead letters of this error type.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be replayed.")
+    ] = False,
+) -> None:
+    """Send dead letters back to their source topic (after fixing their cause)."""
+    settings = _settings(ctx)
+    topic = dead_letter_topic(settings.topic_prefix)
+    consumer = make_consumer(settings, group_id=f"casesync-dlq-replay-{uuid.uuid4().hex[:8]}")
+    try:
+        letters = read_raw_to_end(consumer, [topic], timeout_s=60)
+        chosen = replay(make_producer(settings), letters, error_type, dry_run)
+    except CasesyncError as exc:
+        raise _fail(exc) from exc
+    finally:
+        consumer.close()
+    verb = "would replay" if dry_run else "replayed"
+    console.print(f"{verb} {len(chosen)} of {len(letters)} dead letter(s) from {topic}")
+
+
+@app.command()
+def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Consumer lag per agency topic and the last event applied per agency."""
+    settings = _settings(ctx)
+    try:
+        _require_services(settings)
+        engine = _view_engine(settings)
+    except CasesyncError as exc:
+        raise _fail(exc) from exc
+    consumer = make_consumer(settings, group_id=settings.consumer_group)
+    try:
+        lags = group_lag(consumer, agency_topics(settings.topic_prefix))
+    finally:
+        consumer.close()
+    applied = last_applied_per_agency(engine)
+    result = {
+        "group": settings.consumer_group,
+        "lag": [
+            {"topic": x.topic, "committed": x.committed, "end": x.end, "lag": x.lag} for x in lags
+        ],
+        "agencies": applied,
+    }
+
+    def render(result: dict[str, Any]) -> None:
+        rows = [
+            (x["topic"], str(x["committed"]), str(x["end"]), str(x["lag"])) for x in result["lag"]
+        ]
+        _print_table(
+            f"consumer group {result['group']}", ("topic", "committed", "end", "lag"), rows
+        )
+        agency_rows = [
+            (
+                a["agency"],
+                str(a["events_applied"]),
+                a["last_event_type"] or "",
+                a["last_case_ref"] or "",
+                a["last_applied_at"] or "",
+            )
+            for a in result["agencies"]
+        ]
+        _print_table(
+            "joint view",
+            ("agency", "events applied", "last event", "case", "applied at"),
+            agency_rows,
+        )
+
+    _emit(result, as_json, render)
