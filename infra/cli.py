@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from confluent_kafka import Message
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -463,6 +464,15 @@ def consume(
     )
 
 
+def _read_dead_letters(settings: Settings) -> list[Message]:
+    """Every message on the dead-letter topic, read by a throw-away consumer group."""
+    consumer = make_consumer(settings, group_id=f"casesync-dlq-{uuid.uuid4().hex[:8]}")
+    try:
+        return read_raw_to_end(consumer, [dead_letter_topic(settings.topic_prefix)], timeout_s=60)
+    finally:
+        consumer.close()
+
+
 @dlq_app.command("list")
 def dlq_list(
     ctx: typer.Context,
@@ -471,13 +481,10 @@ def dlq_list(
     """The dead letters: where each came from and why (never their contents)."""
     settings = _settings(ctx)
     topic = dead_letter_topic(settings.topic_prefix)
-    consumer = make_consumer(settings, group_id=f"casesync-dlq-list-{uuid.uuid4().hex[:8]}")
     try:
-        letters = read_raw_to_end(consumer, [topic], timeout_s=60)
+        letters = _read_dead_letters(settings)
     except CasesyncError as exc:
         raise _fail(exc) from exc
-    finally:
-        consumer.close()
     rows = []
     for message in letters[-limit:]:
         headers = dead_letter_headers(message)
@@ -660,14 +667,11 @@ def dlq_replay(
     """Send dead letters back to their source topic (after fixing their cause)."""
     settings = _settings(ctx)
     topic = dead_letter_topic(settings.topic_prefix)
-    consumer = make_consumer(settings, group_id=f"casesync-dlq-replay-{uuid.uuid4().hex[:8]}")
     try:
-        letters = read_raw_to_end(consumer, [topic], timeout_s=60)
+        letters = _read_dead_letters(settings)
         chosen = replay(make_producer(settings), letters, error_type, dry_run)
     except CasesyncError as exc:
         raise _fail(exc) from exc
-    finally:
-        consumer.close()
     verb = "would replay" if dry_run else "replayed"
     console.print(f"{verb} {len(chosen)} of {len(letters)} dead letter(s) from {topic}")
 
