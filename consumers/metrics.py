@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 
@@ -11,6 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 from schemas.events import Envelope
 
 LAG_REFRESH_S = 5.0
+log = logging.getLogger(__name__)
 
 
 class ConsumerMetrics:
@@ -43,9 +45,17 @@ class ConsumerMetrics:
         )
         self._lag_checked = 0.0
 
-    def serve(self, port: int) -> None:
-        """Expose /metrics on loopback."""
-        start_http_server(port, addr="127.0.0.1", registry=self.registry)
+    def serve(self, port: int) -> bool:
+        """Expose /metrics on loopback; False (and a warning) if the port is taken.
+
+        A second consumer on the same host must still consume; it just has no endpoint.
+        """
+        try:
+            start_http_server(port, addr="127.0.0.1", registry=self.registry)
+        except OSError as exc:
+            log.warning("metrics not served: 127.0.0.1:%s is in use (%s)", port, exc)
+            return False
+        return True
 
     def batch_done(
         self, events: Sequence[Envelope], dead_letter_types: Sequence[str], seconds: float
