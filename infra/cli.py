@@ -579,6 +579,15 @@ def _timeline_table(title: str, timeline: list[dict[str, Any]]) -> None:
     _print_table(title, ("occurred", "agency", "case", "seq", "event", "outcome"), rows)
 
 
+def _case_group_tables(
+    title: str, cases: list[dict[str, Any]], result: dict[str, Any], timeline_title: str
+) -> None:
+    """Cases, then their person records, then their timeline (view case and view joint)."""
+    _cases_table(title, cases)
+    _persons_table("person records", result["persons"])
+    _timeline_table(timeline_title, result["timeline"])
+
+
 def _case_key(text: str) -> tuple[str, str]:
     try:
         return parse_case_key(text)
@@ -596,9 +605,7 @@ def view_case(
     result = case_view(_view_engine(_settings(ctx)), *_case_key(case))
 
     def render(result: dict[str, Any]) -> None:
-        _cases_table(f"case {case}", [result["case"]])
-        _persons_table("person records", result["persons"])
-        _timeline_table("timeline", result["timeline"])
+        _case_group_tables(f"case {case}", [result["case"]], result, "timeline")
 
     _emit(result, as_json, render)
 
@@ -613,12 +620,8 @@ def view_joint(
     result = joint_view(_view_engine(_settings(ctx)), joint_id)
 
     def render(result: dict[str, Any]) -> None:
-        _cases_table(
-            f"joint case {result['joint_case_id']} ({', '.join(result['countries'])})",
-            result["cases"],
-        )
-        _persons_table("person records", result["persons"])
-        _timeline_table("merged timeline", result["timeline"])
+        title = f"joint case {result['joint_case_id']} ({', '.join(result['countries'])})"
+        _case_group_tables(title, result["cases"], result, "merged timeline")
 
     _emit(result, as_json, render)
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.errors import ExportRowError
-from producers.agencies import Adapter
+from producers.agencies import Adapter, adapter_for
+from producers.generate import EXPORT_FILES
 from producers.publisher import Publisher
 from schemas.events import Envelope
 from schemas.topics import DEFAULT_PREFIX, agency_topic
@@ -93,10 +94,6 @@ def publish_caseload(
     topic_prefix: str = DEFAULT_PREFIX,
 ) -> int:
     """Publish every agency export of a generated caseload; return how many were delivered."""
-    # Imported here: the generator is only needed by callers of this helper.
-    from producers.agencies import adapter_for  # noqa: PLC0415
-    from producers.generate import EXPORT_FILES  # noqa: PLC0415
-
     delivered = 0
     for agency, name in EXPORT_FILES.items():
         summary = publish_export(
