@@ -30,7 +30,7 @@ from producers.generate import generate
 from producers.pipeline import publish_caseload
 from producers.publisher import Publisher
 from schemas.codec import RegistryCodec
-from schemas.registry import register_contract
+from schemas.registry import register_pipeline
 from schemas.topics import agency_topics, contract_topics
 
 
@@ -58,7 +58,7 @@ def main() -> None:
         )
         services.up(settings)
         ensure_topics(make_admin(settings), contract_topics(prefix))
-        register_contract(make_registry_client(settings), agency_topics(prefix))
+        register_pipeline(make_registry_client(settings), prefix)
         caseload = Path(folder)
         generate(caseload, weeks=12, victims=args.victims, seed=7, bad_row_rate=0.0)
         publisher = Publisher(

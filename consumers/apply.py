@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
+from consumers.changes import CaseKey, cases_touched, outbox_rows
 from consumers.handlers import EVENT_HANDLERS, AppliedEvent, BatchCache
-from consumers.view import Tracking
+from consumers.view import Tracking, ViewChange
+from schemas.events import Envelope
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,9 @@ def apply_in_session(session: Session, batch: Sequence[AppliedEvent]) -> BatchRe
     seen = set(session.scalars(select(Tracking.event_id).where(Tracking.event_id.in_(ids))))
     cache = BatchCache.load(session, [item.event for item in batch])
     session.info["batch_cache"] = cache
+    joints_before = {key: case.joint_case_id for key, case in cache.cases.items()}
+    last_event: dict[CaseKey, Envelope] = {}
+    rehomed: dict[CaseKey, Envelope] = {}
     tracking = []
     applied = duplicates = 0
     for item, event_id in zip(batch, ids, strict=True):
@@ -33,8 +38,12 @@ def apply_in_session(session: Session, batch: Sequence[AppliedEvent]) -> BatchRe
             duplicates += 1
             continue
         seen.add(event_id)
+        for case in cases_touched(item.event):
+            last_event[case] = item.event
         for handler in EVENT_HANDLERS[type(item.event)]:
             handler(session, item)
+        rehomed |= dict.fromkeys(cache.rehomed, item.event)
+        cache.rehomed.clear()
         tracking.append(
             {
                 "event_id": event_id,
@@ -49,6 +58,12 @@ def apply_in_session(session: Session, batch: Sequence[AppliedEvent]) -> BatchRe
     cache.write_pending(session)
     if tracking:
         session.execute(insert(Tracking), tracking)
+    joints_after = {key: _joint_of(cache, key) for key in last_event}
+    changes = outbox_rows(
+        joints_before, joints_after, last_event, now=batch[-1].applied_at, rehomed=rehomed
+    )
+    if changes:
+        session.execute(insert(ViewChange), changes)
     return BatchResult(applied, duplicates)
 
 
@@ -56,3 +71,8 @@ def apply_batch(engine: Engine, batch: Sequence[AppliedEvent]) -> BatchResult:
     """One transaction: commit everything or nothing (the unit of work)."""
     with Session(engine) as session, session.begin():
         return apply_in_session(session, batch)
+
+
+def _joint_of(cache: BatchCache, key: CaseKey) -> int | None:
+    case = cache.cases.get(key)  # absent when a retracted link never touched its counterpart
+    return case.joint_case_id if case is not None else None

@@ -86,6 +86,8 @@ class BatchCache:
     # Append-only rows, inserted in one executemany per table when the batch is flushed.
     timeline: list[dict[str, Any]] = field(default_factory=list)
     facts: list[dict[str, Any]] = field(default_factory=list)
+    # Cases a merge moved to another joint case (their change-stream keys point elsewhere now).
+    rehomed: list[CaseKey] = field(default_factory=list)
 
     def write_pending(self, session: Session) -> None:
         """Insert the collected append-only rows (Core executemany, no per-row round trip)."""
@@ -367,6 +369,10 @@ def join_cases(
         second.joint_case_id = first.joint_case_id
     elif first.joint_case_id != second.joint_case_id:
         keep, gone = sorted((first.joint_case_id, second.joint_case_id))
+        moved = session.execute(
+            select(AgencyCase.agency, AgencyCase.case_ref).where(AgencyCase.joint_case_id == gone)
+        ).all()
+        _cache(session).rehomed.extend((row.agency, row.case_ref) for row in moved)
         session.execute(
             update(AgencyCase).where(AgencyCase.joint_case_id == gone).values(joint_case_id=keep)
         )

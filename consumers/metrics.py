@@ -37,6 +37,11 @@ class ConsumerMetrics:
             "Time to decode, apply and commit one batch",
             registry=self.registry,
         )
+        self.changes_published = Counter(
+            "casesync_changes_published",
+            "Joint-view change records published to the change stream",
+            registry=self.registry,
+        )
         self.lag = Gauge(
             "casesync_consumer_lag",
             "Messages behind the end of each partition",

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from consumers.apply import apply_batch
+from consumers.changes import ChangeRelay
 from consumers.handlers import AppliedEvent
 from consumers.metrics import ConsumerMetrics
 from infra.errors import CasesyncError, CodecError
@@ -38,6 +39,8 @@ class ConsumerStats:
     dead_letters: int = 0
     batches: int = 0
     database_retries: int = 0
+    changes_published: int = 0
+    relay_failures: int = 0
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,10 @@ class JointViewConsumer:
         topic_prefix: str,
         batch_size: int,
         metrics: ConsumerMetrics | None = None,
+        relay: ChangeRelay | None = None,
     ) -> None:
         self._consumer, self._codec, self._engine = consumer, codec, engine
+        self._relay = relay
         self._dead_letters = dead_letters
         self._prefix, self._batch_size = topic_prefix, batch_size
         self._metrics = metrics
@@ -90,13 +95,29 @@ class JointViewConsumer:
                 if messages:
                     self._handle(messages, should_stop)
                 elif exit_when_caught_up and self._caught_up():
+                    self._relay_changes()
                     break
+                self._relay_changes()
                 if self._metrics is not None:
                     self._metrics.observe_lag(self._consumer)
         finally:
             self._consumer.close()  # commits the offsets stored so far
             self._dead_letters.flush(30)
         return self.stats
+
+    def _relay_changes(self) -> None:
+        """Publish committed changes; on failure they stay in the outbox for the next round."""
+        if self._relay is None:
+            return
+        try:
+            published = self._relay.relay()
+        except (CasesyncError, OperationalError, DBAPIError) as exc:
+            self.stats.relay_failures += 1
+            log.warning("change stream relay failed; changes kept in the outbox: %s", exc)
+            return
+        self.stats.changes_published += published
+        if self._metrics is not None and published:
+            self._metrics.changes_published.inc(published)
 
     def _handle(self, messages: Sequence[Message], should_stop: Callable[[], bool]) -> None:
         began = time.perf_counter()

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -185,3 +195,29 @@ class TimelineEntry(Provenance, Base):
     # How the event stood against the case's order when it was applied.
     outcome: Mapped[str] = mapped_column(String(20))  # applied | superseded | late | retracted
     gap_before: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ViewChange(Base):
+    """Outbox: a joint-view key changed, written in the same transaction as the change.
+
+    The relay publishes the key's state to the change stream after commit, then deletes the row;
+    a rolled-back batch leaves no row, and a row is kept until the broker has acknowledged it.
+    """
+
+    __tablename__ = "view_changes_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    change_key: Mapped[str] = mapped_column(String(220))
+    event_id: Mapped[str] = mapped_column(String(36))
+    event_type: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+
+
+class OutboxRelay(Base):
+    """One row per relay; updating it first serialises relays, so a key's order is kept."""
+
+    __tablename__ = "outbox_relays"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    published: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_published_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import Engine
 
+from consumers.changes import ChangeRelay, ChangeSerializer
 from consumers.database import current_revision, head_revision, upgrade
 from consumers.metrics import ConsumerMetrics
 from consumers.operations import dead_letter_headers, group_lag, replay
@@ -53,8 +54,13 @@ from schemas.codec import RegistryCodec
 from schemas.contract import contract_problems
 from schemas.docs import render_events_markdown
 from schemas.events import Envelope
-from schemas.registry import SubjectCheck, SubjectState, check_contract, register_contract
-from schemas.topics import agency_topics, contract_topics, dead_letter_topic
+from schemas.registry import SubjectCheck, SubjectState, check_contract, register_pipeline
+from schemas.topics import (
+    agency_topics,
+    contract_topics,
+    dead_letter_topic,
+    joint_view_changes_topic,
+)
 
 app = typer.Typer(help="casesync: UK-Romania anti-trafficking case sync.", no_args_is_help=True)
 infra_app = typer.Typer(help="Start, stop and inspect the local services.", no_args_is_help=True)
@@ -127,7 +133,7 @@ def _bring_up(settings: Settings, with_prefect: bool) -> list[ServiceStatus]:
         raise CasesyncError(f"configured external service(s) do not answer: {names}")
     topics = contract_topics(settings.topic_prefix)
     ensure_topics(make_admin(settings), topics)
-    register_contract(make_registry_client(settings), agency_topics(settings.topic_prefix))
+    register_pipeline(make_registry_client(settings), settings.topic_prefix)
     return statuses
 
 
@@ -331,7 +337,9 @@ def demo(ctx: typer.Context) -> None:
         raise _fail(exc) from exc
     console.print(
         f"joint view ({settings.effective_database_url}): applied {stats.applied} new events, "
-        f"skipped {stats.duplicates} repeats, {stats.dead_letters} dead letters"
+        f"skipped {stats.duplicates} repeats, {stats.dead_letters} dead letters, "
+        f"{stats.changes_published} change records to "
+        f"{joint_view_changes_topic(settings.topic_prefix)}"
     )
     _print_table("what the joint view holds", ("table", "rows"), view_counts(make_engine(settings)))
 
@@ -347,14 +355,19 @@ def joint_view_consumer(
     settings: Settings, engine: Engine, metrics: ConsumerMetrics | None = None
 ) -> JointViewConsumer:
     """The consumer of `casesync consume`, built from settings (the composition root)."""
+    registry = make_registry_client(settings)
+    changes = joint_view_changes_topic(settings.topic_prefix)
+    producer = make_producer(settings)  # dead letters and the change stream
+    relay = ChangeRelay(engine, producer, ChangeSerializer(registry, changes), changes)
     return JointViewConsumer(
         make_consumer(settings, group_id=settings.consumer_group),
-        RegistryCodec(make_registry_client(settings)),
+        RegistryCodec(registry),
         engine,
-        make_producer(settings),
+        producer,
         topic_prefix=settings.topic_prefix,
         batch_size=settings.consumer_batch_size,
         metrics=metrics,
+        relay=relay,
     )
 
 
@@ -397,9 +410,7 @@ def schemas_register(ctx: typer.Context) -> None:
     """Register every event schema for every agency topic (BACKWARD per subject)."""
     try:
         settings = _settings(ctx)
-        checks = register_contract(
-            make_registry_client(settings), agency_topics(settings.topic_prefix)
-        )
+        checks = register_pipeline(make_registry_client(settings), settings.topic_prefix)
     except CasesyncError as exc:
         raise _fail(exc) from exc
     _print_subjects("registered", checks)
@@ -460,7 +471,8 @@ def consume(
     console.print(
         f"applied {stats.applied}, duplicates skipped {stats.duplicates}, "
         f"dead letters {stats.dead_letters}, batches {stats.batches}, "
-        f"database retries {stats.database_retries}"
+        f"database retries {stats.database_retries}, "
+        f"changes published {stats.changes_published}"
     )
 
 

@@ -36,6 +36,18 @@ def historical_schemas(version: int) -> dict[str, str]:
     return schemas
 
 
+@cache
+def downstream_schema(record_name: str) -> str:
+    """A schema casesync publishes for downstream subscribers (``schemas/downstream/``)."""
+    folder = resources.files("schemas").joinpath("downstream")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".avsc"):
+            text = entry.read_text(encoding="utf-8")
+            if json.loads(text)["name"] == record_name:
+                return text
+    raise KeyError(f"no downstream schema named {record_name!r}")
+
+
 def schemas_as_of(version: int) -> dict[str, str]:
     """The whole contract as a writer or reader of ``version`` saw it (current where unchanged)."""
     return {**event_schemas(), **historical_schemas(version)}

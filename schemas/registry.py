@@ -16,7 +16,8 @@ from confluent_kafka.schema_registry import (
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from infra.errors import RegistryError, SchemaCompatibilityError
-from schemas.catalog import event_schemas
+from schemas.catalog import downstream_schema, event_schemas
+from schemas.topics import agency_topics, joint_view_changes_topic
 
 COMPATIBILITY = ConfigCompatibilityLevel.BACKWARD
 NAMESPACE = "casesync.events"
@@ -66,6 +67,30 @@ def register_contract(
         state, version = SubjectState.REGISTERED, registered.version
         results.append(SubjectCheck(subject, state, version, registered.schema_id))
     return results
+
+
+def value_subject(topic: str) -> str:
+    """TopicNameStrategy, the Confluent default: one record type per downstream topic."""
+    return f"{topic}-value"
+
+
+def register_downstream(client: SchemaRegistryClient, topic: str, text: str) -> SubjectCheck:
+    """Register a downstream topic's value schema (BACKWARD), so plain deserializers read it."""
+    subject = value_subject(topic)
+    try:
+        client.set_config(subject, ServerConfig(compatibility=COMPATIBILITY))
+        registered = client.register_schema_full_response(subject, Schema(text, "AVRO"))
+    except SchemaRegistryError as exc:
+        raise _wrap(subject, json.loads(text)["name"], exc) from exc
+    return SubjectCheck(subject, SubjectState.REGISTERED, registered.version, registered.schema_id)
+
+
+def register_pipeline(client: SchemaRegistryClient, prefix: str) -> list[SubjectCheck]:
+    """Every subject a pipeline needs: the contract per agency topic, and the change stream."""
+    checks = register_contract(client, agency_topics(prefix))
+    changes = joint_view_changes_topic(prefix)
+    checks.append(register_downstream(client, changes, downstream_schema("JointViewChanged")))
+    return checks
 
 
 def check_contract(

@@ -44,8 +44,21 @@ def dead_letter_topic(prefix: str = DEFAULT_PREFIX) -> str:
     return f"{prefix}dlq"
 
 
+def joint_view_changes_topic(prefix: str = DEFAULT_PREFIX) -> str:
+    """The change stream of the joint view (compacted, keyed by joint case)."""
+    return f"{prefix}joint-view.changes"
+
+
 def contract_topics(prefix: str = DEFAULT_PREFIX) -> list[TopicSpec]:
-    """Every topic casesync creates: one per agency, and the dead-letter topic."""
+    """Every topic casesync creates: one per agency, the dead letters and the change stream."""
     topics = [TopicSpec(topic, AGENCY_TOPIC_PARTITIONS) for topic in agency_topics(prefix)]
     topics.append(TopicSpec(dead_letter_topic(prefix), 1))
+    topics.append(
+        TopicSpec(
+            joint_view_changes_topic(prefix),
+            AGENCY_TOPIC_PARTITIONS,
+            # Compacted: the latest record per key is the key's state, kept for ever.
+            {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"},
+        )
+    )
     return topics

@@ -20,8 +20,8 @@ from infra.registry import registry_answers
 from infra.service import ServiceState
 from infra.settings import Settings
 from infra.topics import TopicSpec, ensure_topics
-from schemas.registry import register_contract
-from schemas.topics import agency_topics, contract_topics
+from schemas.registry import register_contract, register_pipeline
+from schemas.topics import contract_topics
 from tests.conftest import service_missing
 from tests.integration.containers import ContainerEndpoints, docker_answers, start_containers
 
@@ -161,5 +161,5 @@ def prefix(service_settings: Settings) -> str:
     """A topic prefix of this test's own: its agency topics, DLQ and subjects."""
     value = f"t{uuid.uuid4().hex[:10]}."
     ensure_topics(make_admin(service_settings), contract_topics(value))
-    register_contract(make_registry_client(service_settings), agency_topics(value))
+    register_pipeline(make_registry_client(service_settings), value)
     return value

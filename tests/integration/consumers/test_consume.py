@@ -27,6 +27,7 @@ from producers.pipeline import map_rows
 from schemas.codec import RegistryCodec
 from schemas.examples import example_event
 from schemas.topics import agency_topic
+from tests.integration.consumers.change_stream import latest_changes, stream_problems
 
 pytestmark = pytest.mark.integration
 
@@ -156,6 +157,9 @@ def test_consume_applies_everything_once_and_dead_letters_the_rest(
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"applied {expected}," in done.stdout
     assert "dead letters 2" in done.stdout
+    read, changes = latest_changes(service_settings, prefix)
+    assert read >= len(changes) > 0
+    assert stream_problems(create_engine(env["CASESYNC_DATABASE_URL"]), changes) == []
     listed = subprocess.run(
         [CASESYNC, "dlq", "list"], env=env, capture_output=True, text=True, timeout=120, check=False
     )
@@ -189,7 +193,11 @@ def _casesync(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
 
 
 def test_sigkill_at_random_points_leaves_the_view_equal_to_a_clean_run(
-    service_env: dict[str, str], caseload: Path, prefix: str, tmp_path: Path
+    service_settings: Settings,
+    service_env: dict[str, str],
+    caseload: Path,
+    prefix: str,
+    tmp_path: Path,
 ) -> None:
     crashed = {
         **_pipeline_env(service_env, tmp_path, "crashed"),
@@ -213,6 +221,8 @@ def test_sigkill_at_random_points_leaves_the_view_equal_to_a_clean_run(
         process.wait(30)
 
     finished = _consume(crashed, "--exit-when-caught-up")
+    # Read before the clean run, which relays its own state to the same change stream.
+    _read, changes = latest_changes(service_settings, prefix)
     reference = _consume(clean, "--exit-when-caught-up")
 
     assert finished.returncode == 0, finished.stdout + finished.stderr
@@ -223,3 +233,5 @@ def test_sigkill_at_random_points_leaves_the_view_equal_to_a_clean_run(
     assert after_crashes["tracking"] == (expected, expected)  # every event once, none twice
     assert after_crashes["timeline_rows"] == expected
     assert after_crashes == clean_run
+    # The change stream lost nothing either: its last record per key is the view's state.
+    assert stream_problems(create_engine(crashed["CASESYNC_DATABASE_URL"]), changes) == []

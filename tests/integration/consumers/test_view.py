@@ -4,7 +4,6 @@ gaps, retraction and joint cases."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from consumers.apply import apply_batch
 from consumers.database import current_revision, head_revision, upgrade
-from consumers.handlers import AppliedEvent
 from consumers.view import (
     AgencyCase,
     AgencyPerson,
@@ -29,6 +27,7 @@ from infra.database import make_engine
 from infra.settings import Settings
 from schemas.events import Envelope
 from schemas.examples import all_examples, example_event
+from tests.integration.consumers.factories import applied, link_event
 
 pytestmark = pytest.mark.integration
 
@@ -38,10 +37,6 @@ def engine(database_settings: Settings) -> Engine:
     engine = make_engine(database_settings)
     upgrade(engine)
     return engine
-
-
-def _applied(event: Envelope, offset: int = 0) -> AppliedEvent:
-    return AppliedEvent(event, "casesync.events.test", 0, offset, datetime.now(UTC))
 
 
 def _count(engine: Engine, model: Any) -> int:
@@ -64,7 +59,7 @@ def test_migrations_create_exactly_the_models_schema(engine: Engine) -> None:
 
 
 def test_applying_the_same_events_twice_changes_nothing(engine: Engine) -> None:
-    batch = [_applied(e, i) for i, e in enumerate(all_examples())]
+    batch = [applied(e, i) for i, e in enumerate(all_examples())]
 
     first = apply_batch(engine, batch)
     counts = {
@@ -85,7 +80,7 @@ def test_applying_the_same_events_twice_changes_nothing(engine: Engine) -> None:
 def test_a_repeat_inside_one_batch_is_applied_once(engine: Engine) -> None:
     event = _person(sequence=2)
 
-    result = apply_batch(engine, [_applied(event, 1), _applied(event, 2)])
+    result = apply_batch(engine, [applied(event, 1), applied(event, 2)])
 
     assert (result.applied, result.duplicates) == (1, 1)
 
@@ -94,8 +89,8 @@ def test_an_older_sequence_never_overwrites_newer_state(engine: Engine) -> None:
     newer = _person(sequence=5, family_name="Popescu-Newer")
     older = _person(sequence=3, family_name="Popescu-Older")
 
-    apply_batch(engine, [_applied(newer)])
-    apply_batch(engine, [_applied(older)])
+    apply_batch(engine, [applied(newer)])
+    apply_batch(engine, [applied(older)])
 
     with Session(engine) as session:
         person = session.scalars(select(AgencyPerson)).one()
@@ -108,11 +103,11 @@ def test_an_older_sequence_never_overwrites_newer_state(engine: Engine) -> None:
 
 
 def test_a_gap_in_sequence_is_tolerated_and_recorded(engine: Engine) -> None:
-    apply_batch(engine, [_applied(example_event("CaseOpened", sequence=1))])
+    apply_batch(engine, [applied(example_event("CaseOpened", sequence=1))])
     apply_batch(
         engine,
         [
-            _applied(
+            applied(
                 example_event(
                     "CaseClosed",
                     sequence=4,
@@ -141,7 +136,7 @@ def test_a_retraction_erases_personal_fields_and_keeps_the_audit_fact(engine: En
         person_ref=person.person_ref,  # type: ignore[attr-defined]
     )
 
-    apply_batch(engine, [_applied(person), _applied(retraction, 1)])
+    apply_batch(engine, [applied(person), applied(retraction, 1)])
 
     with Session(engine) as session:
         erased = session.scalars(select(AgencyPerson)).one()
@@ -162,7 +157,7 @@ def test_a_retraction_erases_personal_fields_and_keeps_the_audit_fact(engine: En
     assert outcome == "retracted"
 
 
-def test_a_withdrawn_fact_that_arrives_after_its_retraction_is_not_applied(engine: Engine) -> None:
+def test_a_withdrawn_fact_that_arrives_after_its_retraction_is_notapplied(engine: Engine) -> None:
     decision = example_event("IdentificationDecided", event_id=uuid.uuid4(), sequence=2)
     retraction = example_event(
         "RecordRetracted",
@@ -174,34 +169,24 @@ def test_a_withdrawn_fact_that_arrives_after_its_retraction_is_not_applied(engin
         person_ref=None,
     )
 
-    apply_batch(engine, [_applied(retraction)])
-    apply_batch(engine, [_applied(decision, 1)])
+    apply_batch(engine, [applied(retraction)])
+    apply_batch(engine, [applied(decision, 1)])
 
     assert _count(engine, CaseFact) == 0
 
 
-def _link(ours: tuple[str, str, str], theirs: tuple[str, str, str]) -> Envelope:
-    (agency, country, case_ref), (counterpart, counterpart_country, ref) = ours, theirs
-    return example_event(
-        "CrossBorderLinkAsserted",
-        event_id=uuid.uuid4(),
-        agency=agency,
-        country=country,
-        case_ref=case_ref,
-        counterpart_agency=counterpart,
-        counterpart_country=counterpart_country,
-        counterpart_case_ref=ref,
-    )
+LINKS = [
+    (("UK_POLICE", "GB", "UKP-1"), ("RO_POLICE", "RO", "ROP-1")),
+    (("UK_SCA", "GB", "NRM-1"), ("RO_ANITP", "RO", "ANITP-1")),
+    (("RO_POLICE", "RO", "ROP-1"), ("UK_SCA", "GB", "NRM-1")),  # merges the two joint cases
+]
 
 
 def test_links_put_cases_of_both_countries_in_one_joint_case_and_merges_keep_the_older(
     engine: Engine,
 ) -> None:
-    apply_batch(
-        engine, [_applied(_link(("UK_POLICE", "GB", "UKP-1"), ("RO_POLICE", "RO", "ROP-1")))]
-    )
-    apply_batch(engine, [_applied(_link(("UK_SCA", "GB", "NRM-1"), ("RO_ANITP", "RO", "ANITP-1")))])
-    apply_batch(engine, [_applied(_link(("RO_POLICE", "RO", "ROP-1"), ("UK_SCA", "GB", "NRM-1")))])
+    for ours, theirs in LINKS:
+        apply_batch(engine, [applied(link_event(ours, theirs))])
 
     with Session(engine) as session:
         groups = {row.case_ref: row.joint_case_id for row in session.scalars(select(AgencyCase))}

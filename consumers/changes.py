@@ -1,0 +1,357 @@
+"""The joint view's change stream: outbox rows written with each batch, relayed after commit.
+
+A batch writes one outbox row per key it changed (a joint case, or an agency case in no joint
+case), in the batch's own transaction. The relay, one at a time (it updates its lock row first),
+reads the committed state of each key, publishes it to ``<prefix>joint-view.changes`` keyed by
+the key, waits for the broker's acknowledgement, and only then deletes the rows. So a change is
+never lost (rows stay until acknowledged), never published for a rolled-back batch (there are no
+rows), and the last record per key is always the key's latest committed state.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroSerializer
+from confluent_kafka.schema_registry.error import SchemaRegistryError
+from confluent_kafka.serialization import MessageField, SerializationContext, SerializationError
+from sqlalchemy import Engine, delete, func, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from consumers.view import AgencyCase, AgencyPerson, JointCase, OutboxRelay, ViewChange
+from infra.errors import CodecError, PublishError
+from schemas.catalog import downstream_schema
+from schemas.events import CrossBorderLinkAsserted, Envelope
+from schemas.vocabulary import Agency
+
+log = logging.getLogger(__name__)
+
+RELAY_NAME = "joint-view.changes"
+CaseKey = tuple[str, str]
+
+
+def joint_key(joint_id: int) -> str:
+    """The change-stream key of a joint case."""
+    return f"joint:{joint_id}"
+
+
+def case_key(agency: str, case_ref: str) -> str:
+    """The change-stream key of an agency case that is in no joint case."""
+    return f"case:{Agency(agency).code}:{case_ref}"
+
+
+def parse_change_key(key: str) -> int | CaseKey:
+    """``joint:7`` → 7; ``case:ro-anitp:REF`` → (``RO_ANITP``, ``REF``)."""
+    kind, _, rest = key.partition(":")
+    if kind == "joint" and rest.isdigit():
+        return int(rest)
+    code, sep, case_ref = rest.partition(":")
+    if kind != "case" or not sep or not case_ref:
+        raise ValueError(f"not a change-stream key: {key!r}")
+    return Agency.from_code(code).value, case_ref
+
+
+def cases_touched(event: Envelope) -> list[CaseKey]:
+    """The agency cases an event can change: its own, and a linked counterpart's."""
+    touched = [(event.agency.value, event.case_ref)]
+    if isinstance(event, CrossBorderLinkAsserted):
+        touched.append((event.counterpart_agency.value, event.counterpart_case_ref))
+    return touched
+
+
+def keys_changed(case: CaseKey, joint_before: int | None, joint_after: int | None) -> set[str]:
+    """The keys whose state a change to ``case`` can alter, given its joint case before/after."""
+    keys = {joint_key(j) for j in (joint_before, joint_after) if j is not None}
+    if joint_before is None or joint_after is None:
+        keys.add(case_key(*case))
+    return keys
+
+
+def outbox_rows(
+    joints_before: Mapping[CaseKey, int | None],
+    joints_after: Mapping[CaseKey, int | None],
+    last_event: Mapping[CaseKey, Envelope],
+    now: datetime,
+    rehomed: Mapping[CaseKey, Envelope] | None = None,
+) -> list[dict[str, Any]]:
+    """One outbox row per changed key, naming the last event that changed it.
+
+    ``rehomed`` cases were moved by a merge: their own keys point at the surviving joint case.
+    """
+    changed = {case_key(*case): event for case, event in (rehomed or {}).items()}
+    for case, event in last_event.items():
+        for key in keys_changed(case, joints_before.get(case), joints_after.get(case)):
+            changed[key] = event
+    return [
+        {
+            "change_key": key,
+            "event_id": str(event.event_id),
+            "event_type": event.event_type(),
+            "created_at": now,
+        }
+        for key, event in sorted(changed.items())
+    ]
+
+
+@dataclass(frozen=True)
+class KeyChange:
+    """The newest outbox row of one key in a relay round, and every row it covers."""
+
+    key: str
+    event_id: str
+    event_type: str
+    row_ids: tuple[int, ...]
+
+
+def pending_changes(rows: Iterable[ViewChange]) -> list[KeyChange]:
+    """Outbox rows (in id order) grouped by key, ordered by each key's newest row."""
+    by_key: dict[str, list[ViewChange]] = {}
+    for row in rows:
+        by_key.setdefault(row.change_key, []).append(row)
+    changes = [
+        KeyChange(key, group[-1].event_id, group[-1].event_type, tuple(r.id for r in group))
+        for key, group in by_key.items()
+    ]
+    return sorted(changes, key=lambda change: change.row_ids[-1])
+
+
+def key_states(session: Session, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The committed state of each key, as a change-stream record (without the event fields)."""
+    parsed = {key: parse_change_key(key) for key in keys}
+    joint_ids = {value for value in parsed.values() if isinstance(value, int)}
+    case_refs = {value for value in parsed.values() if isinstance(value, tuple)}
+    survivors = _survivors(session, joint_ids)
+    singles = {
+        (c.agency, c.case_ref): c
+        for c in _cases_where(session, tuple_(AgencyCase.agency, AgencyCase.case_ref), case_refs)
+    }
+    members: dict[int, list[AgencyCase]] = {}
+    live = {s for s in survivors.values() if s is not None}
+    for case in _cases_where(session, AgencyCase.joint_case_id, live):
+        members.setdefault(int(case.joint_case_id or 0), []).append(case)
+    # Single cases already in a joint case point at it; follow merges for those too.
+    survivors |= _survivors(
+        session, {c.joint_case_id for c in singles.values() if c.joint_case_id} - set(survivors)
+    )
+    counted = [c for group in members.values() for c in group] + list(singles.values())
+    persons = _person_counts(session, {(c.agency, c.case_ref) for c in counted})
+    states: dict[str, dict[str, Any]] = {}
+    for key, value in parsed.items():
+        if isinstance(value, int):
+            survivor = survivors.get(value)
+            if survivor is None:
+                continue  # a joint id the view does not hold (never written)
+            cases = members.get(survivor, []) if survivor == value else []
+            merged = None if survivor == value else joint_key(survivor)
+            states[key] = _state(key, value, merged, cases, persons)
+        else:
+            single = singles.get(value)
+            if single is None:
+                continue
+            if single.joint_case_id is None:
+                states[key] = _state(key, None, None, [single], persons)
+            else:
+                target = survivors.get(single.joint_case_id) or single.joint_case_id
+                states[key] = _state(key, None, joint_key(target), [], persons)
+    return states
+
+
+def _survivors(session: Session, joint_ids: set[int]) -> dict[int, int | None]:
+    """Each joint id → the joint case that now holds its cases (following merges)."""
+    merged_into: dict[int, int | None] = {}
+    wanted = set(joint_ids)
+    while wanted:
+        rows = session.execute(
+            select(JointCase.id, JointCase.merged_into).where(JointCase.id.in_(sorted(wanted)))
+        ).all()
+        merged_into.update({int(row.id): row.merged_into for row in rows})
+        wanted = {int(row.merged_into) for row in rows if row.merged_into} - set(merged_into)
+    survivors: dict[int, int | None] = {}
+    for joint_id in joint_ids:
+        current: int | None = joint_id if joint_id in merged_into else None
+        while current is not None and merged_into.get(current) is not None:
+            current = merged_into[current]
+        survivors[joint_id] = current
+    return survivors
+
+
+def _cases_where(session: Session, column: Any, values: set[Any]) -> list[AgencyCase]:
+    if not values:
+        return []
+    return list(session.scalars(select(AgencyCase).where(column.in_(sorted(values)))))
+
+
+def _person_counts(session: Session, cases: set[CaseKey]) -> dict[tuple[str, str, str], int]:
+    if not cases:
+        return {}
+    rows = session.execute(
+        select(AgencyPerson.agency, AgencyPerson.case_ref, AgencyPerson.role, func.count())
+        .where(
+            tuple_(AgencyPerson.agency, AgencyPerson.case_ref).in_(sorted(cases)),
+            AgencyPerson.retracted.is_(False),
+        )
+        .group_by(AgencyPerson.agency, AgencyPerson.case_ref, AgencyPerson.role)
+    ).all()
+    return {(row[0], row[1], row[2]): int(row[3]) for row in rows}
+
+
+def _state(
+    key: str,
+    joint_id: int | None,
+    merged_into: str | None,
+    cases: Sequence[AgencyCase],
+    persons: Mapping[tuple[str, str, str], int],
+) -> dict[str, Any]:
+    ordered = sorted(cases, key=lambda c: (c.country, c.agency, c.case_ref))
+    return {
+        "key": key,
+        "joint_case_id": joint_id,
+        "merged_into": merged_into,
+        "countries": sorted({c.country for c in ordered}),
+        "cases": [
+            {
+                "agency": Agency(c.agency).code,
+                "case_ref": c.case_ref,
+                "country": c.country,
+                "case_type": c.case_type,
+                "status": c.status,
+                "opened_at": _millis(c.opened_at),
+                "closed_at": _millis(c.closed_at),
+                "exploitation_types": list(c.exploitation_types),
+                "handling_code": c.handling_code,
+                "victims": persons.get((c.agency, c.case_ref, "VICTIM"), 0),
+                "suspects": persons.get((c.agency, c.case_ref, "SUSPECT"), 0),
+                "last_sequence": c.max_sequence,
+            }
+            for c in ordered
+        ],
+    }
+
+
+def _millis(moment: datetime | None) -> datetime | None:
+    """As the record carries it: UTC, millisecond precision (SQLite returns naive UTC)."""
+    if moment is None:
+        return None
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).replace(microsecond=aware.microsecond // 1000 * 1000)
+
+
+class ChangeSerializer:
+    """JointViewChanged records in Confluent wire format (subject ``<topic>-value``)."""
+
+    def __init__(self, client: SchemaRegistryClient, topic: str) -> None:
+        self.topic = topic
+        # Registered by `casesync infra up` / `schemas register`; never auto-registered here.
+        self._serializer = AvroSerializer(
+            client,
+            Schema(downstream_schema("JointViewChanged"), "AVRO"),
+            conf={"auto.register.schemas": False},
+        )
+        self._context = SerializationContext(topic, MessageField.VALUE)
+
+    def __call__(self, record: Mapping[str, Any]) -> bytes:
+        """One record as wire-format bytes."""
+        try:
+            data = self._serializer(dict(record), self._context)
+        except (SerializationError, SchemaRegistryError, ValueError, TypeError) as exc:
+            raise CodecError(f"cannot encode JointViewChanged for {self.topic}: {exc}") from exc
+        return bytes(data or b"")
+
+
+class ChangeRelay:
+    """Publishes outbox rows' keys to the change stream, one relay at a time, after commit."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        producer: Producer,
+        serialize: Callable[[Mapping[str, Any]], bytes],
+        topic: str,
+        *,
+        batch_size: int = 2000,
+        flush_timeout_s: float = 30.0,
+    ) -> None:
+        self._engine, self._producer, self._serialize = engine, producer, serialize
+        self._topic, self._batch_size, self._flush_timeout_s = topic, batch_size, flush_timeout_s
+
+    def relay(self) -> int:
+        """Publish every pending change; the number of records published."""
+        published = 0
+        while True:
+            count = self._relay_round()
+            published += count
+            if count == 0:
+                return published
+
+    def pending(self) -> int:
+        """Outbox rows not yet acknowledged by the broker."""
+        with Session(self._engine) as session:
+            return int(session.scalar(select(func.count()).select_from(ViewChange)) or 0)
+
+    def _relay_round(self) -> int:
+        with Session(self._engine) as session, session.begin():
+            if session.scalar(select(ViewChange.id).limit(1)) is None:
+                return 0  # nothing to do: take no lock
+            now = datetime.now(UTC)
+            # The lock: a concurrent relay waits here until this one commits.
+            session.execute(
+                update(OutboxRelay)
+                .where(OutboxRelay.name == RELAY_NAME)
+                .values(last_published_at=now)
+            )
+            rows = session.scalars(
+                select(ViewChange).order_by(ViewChange.id).limit(self._batch_size)
+            ).all()
+            if not rows:
+                return 0
+            changes = pending_changes(rows)
+            states = key_states(session, [change.key for change in changes])
+            self._publish(changes, states, now)
+            session.execute(delete(ViewChange).where(ViewChange.id.in_([r.id for r in rows])))
+            session.execute(
+                update(OutboxRelay)
+                .where(OutboxRelay.name == RELAY_NAME)
+                .values(published=OutboxRelay.published + len(changes))
+            )
+            return len(changes)
+
+    def _publish(
+        self, changes: Sequence[KeyChange], states: Mapping[str, dict[str, Any]], now: datetime
+    ) -> None:
+        failures: list[str] = []
+
+        def delivered(error: KafkaError | None, message: Message) -> None:
+            if error is not None:
+                failures.append(f"{message.key()!r}: {error}")
+
+        for change in changes:
+            state = states.get(change.key)
+            if state is None:
+                log.warning("change key %s has no state in the view; skipped", change.key)
+                continue
+            record = {
+                **state,
+                "last_event_id": change.event_id,
+                "last_event_type": change.event_type,
+                "published_at": now,
+            }
+            try:
+                self._producer.produce(
+                    self._topic,
+                    key=change.key.encode(),
+                    value=self._serialize(record),
+                    on_delivery=delivered,
+                )
+            except (BufferError, KafkaException, ValueError) as exc:  # full queue, client refusal
+                raise PublishError(f"change {change.key} not queued for {self._topic}") from exc
+            self._producer.poll(0)
+        undelivered = self._producer.flush(self._flush_timeout_s)
+        if undelivered or failures:
+            detail = "; ".join(failures[:3]) or f"{undelivered} not acknowledged in time"
+            raise PublishError(f"change stream {self._topic} did not take the changes: {detail}")

@@ -1,0 +1,68 @@
+"""Reading the change stream as a downstream subscriber would: plain Confluent Avro deserializer."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from consumers.changes import case_key, joint_key, key_states
+from consumers.reader import read_raw_to_end
+from consumers.view import AgencyCase, JointCase
+from infra.clients import make_consumer
+from infra.settings import Settings
+from schemas.topics import joint_view_changes_topic
+
+EVENT_FIELDS = ("last_event_id", "last_event_type", "published_at")
+
+
+def latest_changes(settings: Settings, prefix: str) -> tuple[int, dict[str, dict[str, Any]]]:
+    """(records read, the last record per key) from the change stream, nothing casesync-made."""
+    topic = joint_view_changes_topic(prefix)
+    consumer = make_consumer(settings, group_id=f"downstream-{uuid.uuid4().hex[:8]}")
+    # A fresh client and no reader schema: what any Confluent-compatible subscriber does.
+    deserializer = AvroDeserializer(
+        SchemaRegistryClient({"url": settings.effective_schema_registry_url})
+    )
+    try:
+        messages = read_raw_to_end(consumer, [topic], 120)
+    finally:
+        consumer.close()
+    latest: dict[str, dict[str, Any]] = {}
+    for message in messages:
+        record = deserializer(message.value(), SerializationContext(topic, MessageField.VALUE))
+        assert isinstance(record, dict)
+        assert (message.key() or b"").decode() == record["key"]
+        latest[record["key"]] = record
+    return len(messages), latest
+
+
+def without_event_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """A change record's state only."""
+    return {name: value for name, value in record.items() if name not in EVENT_FIELDS}
+
+
+def stream_problems(engine: Engine, latest: dict[str, dict[str, Any]]) -> list[str]:
+    """How the stream's last record per key disagrees with the view (empty: it agrees)."""
+    problems = []
+    with Session(engine) as session:
+        states = key_states(session, sorted(latest))
+        for key, record in latest.items():
+            state = without_event_fields(record)
+            if state != states.get(key):
+                problems.append(f"{key}: stream {state} view {states.get(key)}")
+        live = set(session.scalars(select(JointCase.id).where(JointCase.merged_into.is_(None))))
+        for case in session.scalars(select(AgencyCase)):
+            key = (
+                joint_key(case.joint_case_id)
+                if case.joint_case_id in live
+                else case_key(case.agency, case.case_ref)
+            )
+            if key not in latest:
+                problems.append(f"{case.agency}:{case.case_ref}: no record under {key}")
+    return problems
