@@ -163,8 +163,8 @@ def joint_view(engine: Engine, joint_id: int) -> dict[str, Any] | None:
         }
 
 
-def unmatched(engine: Engine, country: str, limit: int = 100) -> dict[str, Any]:
-    """Agency cases of one country that no cross-border link joins to the other side."""
+def unmatched(engine: Engine, country: str, limit: int = 100, offset: int = 0) -> dict[str, Any]:
+    """Agency cases of one country that no cross-border link joins to the other side (a page)."""
     with Session(engine) as session:
         query = select(AgencyCase).where(
             AgencyCase.country == country,
@@ -172,8 +172,16 @@ def unmatched(engine: Engine, country: str, limit: int = 100) -> dict[str, Any]:
             AgencyCase.status != "referenced",
         )
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        cases = session.scalars(query.order_by(AgencyCase.agency, AgencyCase.case_ref).limit(limit))
-        return {"country": country, "total": int(total), "cases": [_case_dict(c) for c in cases]}
+        cases = session.scalars(
+            query.order_by(AgencyCase.agency, AgencyCase.case_ref).limit(limit).offset(offset)
+        )
+        return {
+            "country": country,
+            "total": int(total),
+            "limit": limit,
+            "offset": offset,
+            "cases": [_case_dict(c) for c in cases],
+        }
 
 
 def persons_of_case(engine: Engine, agency: str, case_ref: str) -> list[dict[str, Any]]:

@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import uvicorn
 from confluent_kafka import Message
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
+from consumers.api import create_app
 from consumers.changes import ChangeRelay, ChangeSerializer
 from consumers.database import current_revision, head_revision, upgrade
 from consumers.metrics import ConsumerMetrics
@@ -476,6 +478,26 @@ def consume(
     )
 
 
+@app.command()
+def api(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Interface (default CASESYNC_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default CASESYNC_API_PORT).")] = None,
+) -> None:
+    """Serve the read-only HTTP API over the joint view (OpenAPI at /docs and /openapi.json)."""
+    settings = _settings(ctx)
+    try:
+        engine = _view_engine(settings)
+    except CasesyncError as exc:
+        raise _fail(exc) from exc
+    uvicorn.run(
+        create_app(engine),
+        host=host or settings.api_host,
+        port=port if port is not None else settings.api_port,
+        log_level="info",
+    )
+
+
 def _read_dead_letters(settings: Settings) -> list[Message]:
     """Every message on the dead-letter topic, read by a throw-away consumer group."""
     consumer = make_consumer(settings, group_id=f"casesync-dlq-{uuid.uuid4().hex[:8]}")
@@ -643,12 +665,13 @@ def view_unmatched(
     ctx: typer.Context,
     country: Annotated[str, typer.Option(help="RO or GB.")],
     limit: Annotated[int, typer.Option(help="Most cases to list.")] = 50,
+    offset: Annotated[int, typer.Option(help="Cases to skip (the next page).")] = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Cases known to one side only (no cross-border link joins them)."""
     if country.upper() not in ("RO", "GB"):
         raise typer.BadParameter("country must be RO or GB")
-    result = unmatched(_view_engine(_settings(ctx)), country.upper(), limit)
+    result = unmatched(_view_engine(_settings(ctx)), country.upper(), limit, offset)
     _emit(
         result,
         as_json,

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     metrics_port: int = Field(
         default=9464, description="Prometheus metrics port of `casesync consume` (0: off)."
     )
+    api_host: str = Field(
+        default="127.0.0.1", description="Interface the read API (`casesync api`) listens on."
+    )
+    api_port: int = Field(default=8088, description="Port of the read API (`casesync api`).")
     startup_timeout_s: float = Field(
         default=60.0, description="How long a local service may take to become ready."
     )
