@@ -20,8 +20,8 @@ from sqlalchemy.engine import make_url
 
 from consumers.database import upgrade
 from consumers.reader import read_raw_to_end
-from consumers.runner import JointViewConsumer
 from infra import services
+from infra.cli import joint_view_consumer
 from infra.clients import make_admin, make_consumer, make_producer, make_registry_client
 from infra.database import make_engine, normalise_database_url
 from infra.settings import Settings
@@ -77,14 +77,11 @@ def main() -> None:
 
         engine = make_engine(settings)
         upgrade(engine)
-        runner = JointViewConsumer(
-            make_consumer(settings, group_id=f"bench-view-{uuid.uuid4().hex[:6]}"),
-            RegistryCodec(make_registry_client(settings)),
-            engine,
-            make_producer(settings),
-            topic_prefix=prefix,
-            batch_size=settings.consumer_batch_size,
+        # The consumer `casesync consume` builds, change-stream relay included.
+        view_settings = settings.model_copy(
+            update={"consumer_group": f"bench-view-{uuid.uuid4().hex[:6]}"}
         )
+        runner = joint_view_consumer(view_settings, engine)
         began = time.perf_counter()
         stats = runner.run(lambda: False, exit_when_caught_up=True)
         ours_s = time.perf_counter() - began
@@ -97,7 +94,8 @@ def main() -> None:
         f"Kafka → view ({stats.applied} of {published} events applied, {backend}, batch {batch})",
         [
             (
-                "casesync consume: decode → validate → apply + track → commit → store offsets",
+                "casesync consume: decode → validate → apply + track + outbox → commit → "
+                "store offsets → relay changes",
                 ours_rate,
             )
         ],

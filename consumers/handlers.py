@@ -72,6 +72,7 @@ class AppliedEvent:
 
 Handler = Callable[[Session, AppliedEvent], None]
 CaseKey = tuple[str, str]
+LinkKey = tuple[str, str, str, str]
 
 
 @dataclass
@@ -88,6 +89,9 @@ class BatchCache:
     facts: list[dict[str, Any]] = field(default_factory=list)
     # Cases a merge moved to another joint case (their change-stream keys point elsewhere now).
     rehomed: list[CaseKey] = field(default_factory=list)
+    # Cross-border links already stored (natural keys), and new ones to insert with the batch.
+    links: set[LinkKey] = field(default_factory=set)
+    new_links: list[dict[str, Any]] = field(default_factory=list)
 
     def write_pending(self, session: Session) -> None:
         """Insert the collected append-only rows (Core executemany, no per-row round trip)."""
@@ -95,7 +99,9 @@ class BatchCache:
             session.execute(insert(TimelineEntry), self.timeline)
         if self.facts:
             session.execute(insert(CaseFact), self.facts)
-        self.timeline, self.facts = [], []
+        if self.new_links:
+            session.execute(insert(CaseLink), self.new_links)
+        self.timeline, self.facts, self.new_links = [], [], []
 
     @classmethod
     def load(cls, session: Session, events: Sequence[Envelope]) -> BatchCache:
@@ -113,6 +119,8 @@ class BatchCache:
         }
         cases = _load(session, AgencyCase, AgencyCase.case_ref, case_keys)
         persons = _load(session, AgencyPerson, AgencyPerson.person_ref, person_keys)
+        link_keys = {_link_key(e) for e in events if isinstance(e, CrossBorderLinkAsserted)}
+        links = {_link_key(link) for link in _load_links(session, link_keys)}
         ids = [str(e.event_id) for e in events]
         retracted = set(
             session.scalars(
@@ -124,6 +132,7 @@ class BatchCache:
             {(p.agency, p.person_ref): p for p in persons},
             retracted,
             complete=True,
+            links=links,
         )
 
 
@@ -133,6 +142,30 @@ def _load(session: Session, model: Any, ref_column: Any, keys: set[CaseKey]) -> 
     return list(
         session.scalars(select(model).where(tuple_(model.agency, ref_column).in_(sorted(keys))))
     )
+
+
+def _link_key(link: CrossBorderLinkAsserted | CaseLink) -> LinkKey:
+    """A link's natural key (agency values as stored in the view)."""
+    if isinstance(link, CaseLink):
+        return (link.agency, link.case_ref, link.counterpart_agency, link.counterpart_case_ref)
+    return (
+        link.agency.value,
+        link.case_ref,
+        link.counterpart_agency.value,
+        link.counterpart_case_ref,
+    )
+
+
+def _load_links(session: Session, keys: set[LinkKey]) -> list[CaseLink]:
+    if not keys:
+        return []
+    columns = tuple_(
+        CaseLink.agency,
+        CaseLink.case_ref,
+        CaseLink.counterpart_agency,
+        CaseLink.counterpart_case_ref,
+    )
+    return list(session.scalars(select(CaseLink).where(columns.in_(sorted(keys)))))
 
 
 def _cache(session: Session) -> BatchCache:
@@ -326,24 +359,22 @@ def link_cases(session: Session, applied: AppliedEvent) -> None:
     event = _expect(applied, CrossBorderLinkAsserted)
     if _is_retracted(session, str(event.event_id)):
         return
-    exists = session.scalars(
-        select(CaseLink).filter_by(
-            agency=event.agency.value,
-            case_ref=event.case_ref,
-            counterpart_agency=event.counterpart_agency.value,
-            counterpart_case_ref=event.counterpart_case_ref,
-        )
-    ).one_or_none()
-    if exists is None:
-        session.add(
-            CaseLink(
-                agency=event.agency.value,
-                case_ref=event.case_ref,
-                counterpart_agency=event.counterpart_agency.value,
-                counterpart_case_ref=event.counterpart_case_ref,
-                basis=event.basis.value,
+    cache = _cache(session)
+    key = _link_key(event)
+    known = key in cache.links
+    if not known and not cache.complete:
+        known = bool(_load_links(session, {key}))
+    if not known:
+        cache.links.add(key)
+        cache.new_links.append(
+            {
+                "agency": event.agency.value,
+                "case_ref": event.case_ref,
+                "counterpart_agency": event.counterpart_agency.value,
+                "counterpart_case_ref": event.counterpart_case_ref,
+                "basis": event.basis.value,
                 **applied.provenance(),
-            )
+            }
         )
     ours = _own_case(session, applied)
     theirs = _agency_case(
@@ -357,12 +388,14 @@ def join_cases(
 ) -> None:
     """Union two agency cases' joint cases; a merge keeps the older (lower) joint case id."""
     if first.joint_case_id is None and second.joint_case_id is None:
-        joint = JointCase(
-            created_at=applied.applied_at, created_by_event=str(applied.event.event_id)
-        )
-        session.add(joint)
-        session.flush()
-        first.joint_case_id = second.joint_case_id = joint.id
+        # Core insert without autoflush: only the new id is needed, not the batch's pending rows.
+        with session.no_autoflush:
+            joint_id = session.scalar(
+                insert(JointCase)
+                .values(created_at=applied.applied_at, created_by_event=str(applied.event.event_id))
+                .returning(JointCase.id)
+            )
+        first.joint_case_id = second.joint_case_id = joint_id
     elif first.joint_case_id is None:
         first.joint_case_id = second.joint_case_id
     elif second.joint_case_id is None:
@@ -377,7 +410,7 @@ def join_cases(
             update(AgencyCase).where(AgencyCase.joint_case_id == gone).values(joint_case_id=keep)
         )
         session.execute(update(JointCase).where(JointCase.id == gone).values(merged_into=keep))
-        session.expire_all()
+        # The ORM update synchronises the cases loaded in this session (no reload needed).
 
 
 def retract(session: Session, applied: AppliedEvent) -> None:
@@ -414,6 +447,7 @@ def retract(session: Session, applied: AppliedEvent) -> None:
             _set_provenance(person, applied)
     # The withdrawn event may be in this very batch, not yet written.
     cache.facts = [f for f in cache.facts if f["event_id"] != withdrawn]
+    cache.new_links = [link for link in cache.new_links if link["event_id"] != withdrawn]
     for entry in cache.timeline:
         if entry["event_id"] == withdrawn:
             entry["outcome"] = "retracted"

@@ -99,6 +99,7 @@ class AgencyPerson(Provenance, Base):
     __table_args__ = (
         UniqueConstraint("agency", "person_ref"),
         Index("ix_persons_case", "agency", "case_ref"),
+        Index("ix_persons_event", "event_id"),  # a retraction finds what its event wrote
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -153,6 +154,7 @@ class CaseLink(Provenance, Base):
     __tablename__ = "case_links"
     __table_args__ = (
         UniqueConstraint("agency", "case_ref", "counterpart_agency", "counterpart_case_ref"),
+        Index("ix_links_event", "event_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

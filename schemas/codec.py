@@ -13,10 +13,12 @@ from confluent_kafka.schema_registry import (
     SchemaRegistryClient,
     topic_record_subject_name_strategy,
 )
-from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from confluent_kafka.schema_registry.serde import SchemaId
 from confluent_kafka.serialization import MessageField, SerializationContext, SerializationError
+from fastavro import parse_schema, schemaless_reader
+from fastavro.read import SchemaResolutionError
 
 from infra.errors import CodecError, UnknownEventTypeError
 from schemas.catalog import event_schemas
@@ -58,10 +60,11 @@ class RegistryCodec:
             name: AvroSerializer(client, Schema(text, "AVRO"), conf=conf)
             for name, text in self._schemas.items()
         }
-        self._deserializers = {
-            name: AvroDeserializer(client, text) for name, text in self._schemas.items()
+        # Each reader schema parsed on its own: records share named types (the Agency enum ...).
+        self._readers = {
+            name: parse_schema(json.loads(text)) for name, text in self._schemas.items()
         }
-        self._type_by_schema_id: dict[int, str] = {}
+        self._writers: dict[int, tuple[str, dict[str, Any]]] = {}
 
     def encode(self, topic: str, event: Envelope) -> bytes:
         """The producers' entry point: a validated event as Confluent wire-format bytes."""
@@ -87,13 +90,17 @@ class RegistryCodec:
         return bytes(data)
 
     def decode_record(self, topic: str, data: bytes) -> DecodedRecord:
-        """Deserialize to a plain datum with the current reader schema of its event type."""
-        schema_id = self._writer_schema_id(topic, data)
-        event_type = self._event_type(topic, schema_id)
-        context = SerializationContext(topic, MessageField.VALUE)
+        """Deserialize to a plain datum with the current reader schema of its event type.
+
+        fastavro reads the Avro body directly (writer schema from the registry by the id in the
+        header, resolved against our reader schema), which is what confluent-kafka's
+        AvroDeserializer does underneath, minus its per-message rule and tag machinery.
+        """
+        schema_id, body = self._writer_schema_id(topic, data)
+        event_type, writer = self._writer(topic, schema_id)
         try:
-            record = self._deserializers[event_type](data, context)
-        except (SerializationError, SchemaRegistryError, ValueError, TypeError, EOFError) as exc:
+            record = schemaless_reader(body, writer, self._readers[event_type])
+        except (SchemaResolutionError, ValueError, TypeError, EOFError, IndexError) as exc:
             raise CodecError(
                 f"cannot decode {event_type} (schema id {schema_id}) from topic {topic}: {exc}"
             ) from exc
@@ -101,20 +108,21 @@ class RegistryCodec:
             raise CodecError(f"cannot decode {event_type} from topic {topic}: not a record")
         return DecodedRecord(event_type, record, schema_id)
 
-    def _writer_schema_id(self, topic: str, data: bytes) -> int:
+    def _writer_schema_id(self, topic: str, data: bytes) -> tuple[int, io.BytesIO]:
         schema_id = SchemaId("AVRO")
         try:
-            schema_id.from_bytes(io.BytesIO(data))
+            body = schema_id.from_bytes(io.BytesIO(data))
         except Exception as exc:  # struct.error on short input, SerializationError on bad magic
             raise CodecError(
                 f"message on topic {topic} is not in Confluent wire format: {exc}"
             ) from exc
         if schema_id.id is None:
             raise CodecError(f"message on topic {topic} carries no schema id")
-        return int(schema_id.id)
+        return int(schema_id.id), body
 
-    def _event_type(self, topic: str, schema_id: int) -> str:
-        known = self._type_by_schema_id.get(schema_id)
+    def _writer(self, topic: str, schema_id: int) -> tuple[str, dict[str, Any]]:
+        """The event type and parsed writer schema of a registry id (asked once per id)."""
+        known = self._writers.get(schema_id)
         if known is not None:
             return known
         try:
@@ -123,10 +131,14 @@ class RegistryCodec:
             raise UnknownEventTypeError(
                 f"schema id {schema_id} on topic {topic} is not in the registry: {exc}"
             ) from exc
-        name = str(json.loads(writer.schema_str or "{}").get("name", ""))
+        parsed_json = json.loads(writer.schema_str or "{}")
+        name = str(parsed_json.get("name", "")) if isinstance(parsed_json, dict) else ""
         if name not in self._schemas:
             raise UnknownEventTypeError(
                 f"schema id {schema_id} on topic {topic} is record {name!r}, not a casesync event"
             )
-        self._type_by_schema_id[schema_id] = name
-        return name
+        parsed = parse_schema(parsed_json)
+        if not isinstance(parsed, dict):
+            raise UnknownEventTypeError(f"schema id {schema_id} on topic {topic} is not a record")
+        self._writers[schema_id] = (name, parsed)
+        return name, parsed
