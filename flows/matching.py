@@ -1,0 +1,246 @@
+"""Person matching with Splink 5 (Fellegi-Sunter): the model, training, prediction, clustering.
+
+Input rows come from `flows.normalise.matching_row`; the engine is DuckDB in-process by default.
+Every comparison starts from prior m and u probabilities, so a small dataset (where sampling
+and EM have little to learn from) still gets sensible weights; training refines them where the
+data allow.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.comparison_creator import ComparisonCreator
+
+log = logging.getLogger(__name__)
+
+# Names of the comparisons, as Splink prefixes them in its output (gamma_<name>, bf_<name>).
+EVIDENCE = (
+    "family_name",
+    "given_names",
+    "date_of_birth",
+    "sex",
+    "nationality",
+    "cnp",
+    "passport",
+    "phone",
+    "role",
+)
+
+
+@dataclass(frozen=True)
+class MatchThresholds:
+    """Match probabilities: at or above ``link`` is the same person; ``review`` up to it is grey."""
+
+    link: float = 0.95
+    review: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0 < self.review <= self.link < 1:
+            raise ValueError(f"need 0 < review ({self.review}) <= link ({self.link}) < 1")
+
+
+def _family_name() -> ComparisonCreator:
+    return cl.CustomComparison(
+        output_column_name="family_name",
+        comparison_levels=[
+            cll.NullLevel("family_name"),
+            cll.ExactMatchLevel("family_name").configure(tf_adjustment_column="family_name"),
+            cll.CustomLevel(
+                "family_as_given_l = given_names_r OR given_names_l = family_as_given_r",
+                label_for_charts="swapped with the given name",
+            ),
+            cll.DamerauLevenshteinLevel("family_name", 1),
+            cll.JaroWinklerLevel("family_name", 0.92),
+            cll.JaroWinklerLevel("family_name", 0.8),
+            cll.ElseLevel(),
+        ],
+    ).configure(
+        m_probabilities=[0.7, 0.15, 0.06, 0.04, 0.03, 0.02],
+        u_probabilities=[0.02, 0.001, 0.003, 0.005, 0.02, 0.951],
+    )
+
+
+def _given_names() -> ComparisonCreator:
+    return cl.CustomComparison(
+        output_column_name="given_names",
+        comparison_levels=[
+            cll.NullLevel("given_names"),
+            cll.ExactMatchLevel("given_names").configure(tf_adjustment_column="given_names"),
+            cll.ExactMatchLevel("given_name"),
+            cll.CustomLevel(
+                "given_names_l = family_as_given_r OR family_as_given_l = given_names_r",
+                label_for_charts="swapped with the family name",
+            ),
+            cll.JaroWinklerLevel("given_name", 0.92),
+            cll.ElseLevel(),
+        ],
+    ).configure(
+        m_probabilities=[0.75, 0.08, 0.07, 0.05, 0.05],
+        u_probabilities=[0.02, 0.02, 0.001, 0.01, 0.949],
+    )
+
+
+def _date_of_birth() -> ComparisonCreator:
+    same_year = "dob_year_l = dob_year_r"
+    return cl.CustomComparison(
+        output_column_name="date_of_birth",
+        comparison_levels=[
+            cll.CustomLevel("dob_year_l IS NULL OR dob_year_r IS NULL").configure(
+                is_null_level=True
+            ),
+            cll.CustomLevel(
+                f"{same_year} AND dob_month_l = dob_month_r AND dob_day_l = dob_day_r",
+                label_for_charts="exact",
+            ),
+            cll.CustomLevel(
+                f"{same_year} AND dob_month_l = dob_day_r AND dob_day_l = dob_month_r",
+                label_for_charts="day and month swapped",
+            ),
+            cll.CustomLevel(
+                f"{same_year} AND (dob_month_l IS NULL OR dob_month_r IS NULL"
+                " OR (dob_month_l = dob_month_r AND (dob_day_l IS NULL OR dob_day_r IS NULL)))",
+                label_for_charts="same year, the rest unknown on one side",
+            ),
+            cll.CustomLevel(same_year, label_for_charts="same year"),
+            cll.CustomLevel("abs(dob_year_l - dob_year_r) <= 1", label_for_charts="within a year"),
+            cll.ElseLevel(),
+        ],
+    ).configure(
+        m_probabilities=[0.7, 0.04, 0.12, 0.04, 0.08, 0.02],
+        u_probabilities=[0.0003, 0.00002, 0.005, 0.02, 0.04, 0.93468],
+    )
+
+
+def _cnp() -> ComparisonCreator:
+    return cl.CustomComparison(
+        output_column_name="cnp",
+        comparison_levels=[
+            cll.NullLevel("cnp"),
+            cll.CustomLevel(
+                "cnp_l = cnp_r AND cnp_consistent_l AND cnp_consistent_r",
+                label_for_charts="same valid CNP, consistent with both records",
+            ),
+            cll.ExactMatchLevel("cnp"),
+            cll.ElseLevel(),
+        ],
+    ).configure(m_probabilities=[0.97, 0.02, 0.01], u_probabilities=[1e-6, 1e-6, 0.999998])
+
+
+def comparisons() -> list[ComparisonCreator]:
+    """The evidence compared for each candidate pair (see EVIDENCE for the names)."""
+    return [
+        _family_name(),
+        _given_names(),
+        _date_of_birth(),
+        cl.ExactMatch("sex").configure(m_probabilities=[0.97, 0.03], u_probabilities=[0.5, 0.5]),
+        cl.ExactMatch("nationality").configure(
+            m_probabilities=[0.9, 0.1], u_probabilities=[0.4, 0.6]
+        ),
+        _cnp(),
+        cl.ExactMatch("passport").configure(
+            m_probabilities=[0.95, 0.05], u_probabilities=[1e-5, 1 - 1e-5]
+        ),
+        cl.ExactMatch("phone").configure(
+            m_probabilities=[0.9, 0.1], u_probabilities=[1e-5, 1 - 1e-5]
+        ),
+        cl.ExactMatch("role").configure(m_probabilities=[0.95, 0.05], u_probabilities=[0.5, 0.5]),
+    ]
+
+
+def blocking_rules() -> list[BlockingRuleCreator]:
+    """Which pairs are compared at all: any rule suffices (their union, without repeats)."""
+    return [
+        block_on("family_name", "dob_year"),
+        block_on("given_name", "dob_year"),
+        block_on("name_tokens"),
+        block_on("family_name", "given_name"),
+        block_on("cnp"),
+        block_on("passport"),
+        block_on("phone"),
+    ]
+
+
+def settings() -> SettingsCreator:
+    """The Splink model before training."""
+    evidence: list[ComparisonCreator | dict[str, Any]] = [*comparisons()]
+    rules: list[BlockingRuleCreator | dict[str, Any]] = [*blocking_rules()]
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=evidence,
+        blocking_rules_to_generate_predictions=rules,
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=True,
+        probability_two_random_records_match=1e-4,
+    )
+
+
+# Below this many records, random sampling and EM see too few pairs per level: keep the priors.
+MIN_RECORDS_TO_TRAIN = 1000
+
+
+def train(linker: Linker, records: int, seed: int = 7) -> None:
+    """Estimate λ from deterministic rules; u by random sampling and m by EM on enough data."""
+    linker.training.estimate_probability_two_random_records_match(
+        [
+            "l.cnp = r.cnp",
+            "l.name_tokens = r.name_tokens AND l.dob_year = r.dob_year"
+            " AND l.dob_month = r.dob_month AND l.dob_day = r.dob_day",
+        ],
+        recall=0.7,
+    )
+    if records < MIN_RECORDS_TO_TRAIN:
+        log.info(
+            "%d records: m and u priors kept (training needs %d)", records, MIN_RECORDS_TO_TRAIN
+        )
+        return
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=seed)
+    for rule in (block_on("dob_year", "dob_month", "dob_day"), block_on("family_name")):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True
+            )
+        except Exception as exc:  # too few pairs to learn from: keep the priors
+            log.warning("EM on %s skipped, priors kept: %s", rule, exc)
+
+
+@dataclass
+class MatchResult:
+    """Scored pairs (above the review threshold), clusters, and the trained model."""
+
+    pairs: list[dict[str, Any]]
+    clusters: dict[str, str]
+    model: dict[str, Any] = field(default_factory=dict)
+
+
+def match(
+    rows: Sequence[dict[str, Any]],
+    thresholds: MatchThresholds = MatchThresholds(),
+    model: dict[str, Any] | None = None,
+) -> MatchResult:
+    """Score candidate pairs and cluster records whose match probability reaches ``link``.
+
+    ``model`` is a model saved from an earlier run (then no training); otherwise one is trained.
+    """
+    if not rows:
+        return MatchResult([], {}, model or {})
+    api = DuckDBAPI()
+    table = api.register(list(rows), table_name="person_records")
+    linker = Linker(table, model if model is not None else settings(), log_level=logging.WARNING)
+    if model is None:
+        train(linker, len(rows))
+    predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
+    clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=thresholds.link
+    )
+    pairs = predictions.as_record_list()
+    clusters = {str(row["unique_id"]): str(row["cluster_id"]) for row in clustered.as_record_list()}
+    return MatchResult(pairs, clusters, linker.misc.save_model_to_json())
