@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import tempfile
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -36,6 +38,12 @@ from consumers.queries import (
 )
 from consumers.reader import read_raw_to_end, read_to_end
 from consumers.runner import ConsumerStats, JointViewConsumer
+from flows.evaluation import evaluate
+from flows.febrl import febrl_records
+from flows.matching import MatchThresholds
+from flows.normalise import PersonRecord
+from flows.offline import deduplicate, read_clusters, write_clusters
+from flows.records import latest_records, read_csv, record_id
 from infra import services
 from infra.clients import make_admin, make_consumer, make_producer, make_registry_client
 from infra.database import make_engine
@@ -47,15 +55,15 @@ from infra.settings import Settings
 from infra.topics import ensure_topics
 from producers.agencies import adapter_for
 from producers.exports import count_lines
-from producers.generate import EXPORT_FILES
+from producers.generate import EXPORT_FILES, read_person_truth
 from producers.generate import generate as generate_caseload
-from producers.pipeline import PublishSummary, publish_export
+from producers.pipeline import PublishSummary, map_rows, publish_export
 from producers.publisher import Publisher
 from schemas.catalog import event_schemas
 from schemas.codec import RegistryCodec
 from schemas.contract import contract_problems
 from schemas.docs import render_events_markdown
-from schemas.events import Envelope
+from schemas.events import Envelope, PersonRecorded
 from schemas.registry import SubjectCheck, SubjectState, check_contract, register_pipeline
 from schemas.topics import (
     agency_topics,
@@ -476,6 +484,149 @@ def consume(
         f"database retries {stats.database_retries}, "
         f"changes published {stats.changes_published}"
     )
+
+
+def _thresholds(settings: Settings) -> MatchThresholds:
+    try:
+        return MatchThresholds(settings.match_link_threshold, settings.match_review_threshold)
+    except ValueError as exc:
+        raise typer.BadParameter(f"CASESYNC_MATCH_*_THRESHOLD: {exc}") from None
+
+
+@app.command()
+def dedup(
+    ctx: typer.Context,
+    persons: Annotated[Path, typer.Argument(help="CSV of person records (see docs/matching.md).")],
+    out: Annotated[Path, typer.Option(help="Where to write record_id,person_id.")],
+    previous: Annotated[
+        Path | None, typer.Option(help="An earlier clusters file: its person ids are kept.")
+    ] = None,
+) -> None:
+    """De-duplicate the person records of a file with the same model as the dedup flow."""
+    settings = _settings(ctx)
+    try:
+        records = list(read_csv(persons))
+        earlier = read_clusters(previous) if previous else None
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(code=1) from None
+    run = deduplicate(records, _thresholds(settings), earlier)
+    write_clusters(out, run.assignment.person_of)
+    kinds = Counter(change.kind.value for change in run.assignment.changes)
+    console.print(
+        f"{len(records)} records → {len(set(run.assignment.person_of.values()))} persons "
+        f"({len(run.result.pairs)} candidate pairs at or above the review threshold); "
+        f"wrote {out}"
+    )
+    if earlier is not None:
+        _print_table(
+            "person ids against the previous file",
+            ("change", "persons"),
+            sorted((kind, str(n)) for kind, n in kinds.items()),
+        )
+
+
+def _caseload_records(folder: Path) -> tuple[list[PersonRecord], dict[str, str]]:
+    """A generated caseload's latest person records, and its ground truth by record id."""
+    events = [
+        event
+        for agency, name in EXPORT_FILES.items()
+        for _line, outcome in map_rows(adapter_for(agency), folder / name)
+        if isinstance(outcome, list)
+        for event in outcome
+        if isinstance(event, PersonRecorded)
+    ]
+    records = latest_records(events)
+    truth = {
+        record_id(agency, person_ref): person
+        for agency, person_ref, person in read_person_truth(folder)
+    }
+    present = {r.record_id for r in records}
+    return records, {k: v for k, v in truth.items() if k in present}
+
+
+@app.command("dedup-evaluate")
+def dedup_evaluate(
+    ctx: typer.Context,
+    *,
+    caseload: Annotated[
+        Path | None, typer.Option(help="A generated caseload folder (default: generate one).")
+    ] = None,
+    victims: Annotated[int, typer.Option(help="Victims, when generating.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed, when generating.")] = 7,
+    febrl: Annotated[
+        list[int] | None, typer.Option(help="Also score a FEBRL dataset (1, 2 or 3; repeat).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Pairwise and B-cubed precision, recall and F1 of the matching against ground truth."""
+    thresholds = _thresholds(_settings(ctx))
+    datasets: list[tuple[str, list[PersonRecord], dict[str, str]]] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = caseload
+        if folder is None:
+            folder = Path(scratch)
+            generate_caseload(folder, weeks=12, victims=victims, seed=seed, bad_row_rate=0.0)
+        datasets.append(
+            (f"synthetic caseload ({folder.name or folder})", *_caseload_records(folder))
+        )
+    for number in febrl or []:
+        datasets.append((f"FEBRL dataset {number}", *febrl_records(number)))
+    results = []
+    for name, records, truth in datasets:
+        began = time.perf_counter()
+        run = deduplicate(records, thresholds)
+        seconds = time.perf_counter() - began
+        scores = evaluate(run.assignment.person_of, truth)
+        results.append(
+            {
+                "dataset": name,
+                "records": scores.records,
+                "true_pairs": scores.true_pairs,
+                "predicted_pairs": scores.predicted_pairs,
+                "pairwise": {
+                    "precision": scores.pairwise.precision,
+                    "recall": scores.pairwise.recall,
+                    "f1": scores.pairwise.f1,
+                },
+                "b_cubed": {
+                    "precision": scores.b_cubed.precision,
+                    "recall": scores.b_cubed.recall,
+                    "f1": scores.b_cubed.f1,
+                },
+                "seconds": seconds,
+            }
+        )
+
+    def render(results: list[dict[str, Any]]) -> None:
+        _print_table(
+            f"matching quality (link at {thresholds.link})",
+            (
+                "dataset",
+                "records",
+                "pairs true/found",
+                "P",
+                "R",
+                "F1",
+                "B³ P",
+                "B³ R",
+                "B³ F1",
+                "s",
+            ),
+            [
+                (
+                    r["dataset"],
+                    str(r["records"]),
+                    f"{r['true_pairs']}/{r['predicted_pairs']}",
+                    *(f"{r['pairwise'][m]:.4f}" for m in ("precision", "recall", "f1")),
+                    *(f"{r['b_cubed'][m]:.4f}" for m in ("precision", "recall", "f1")),
+                    f"{r['seconds']:.1f}",
+                )
+                for r in results
+            ],
+        )
+
+    _emit(results, as_json, render)
 
 
 @app.command()

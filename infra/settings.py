@@ -66,6 +66,18 @@ class Settings(BaseSettings):
         default="127.0.0.1", description="Interface the read API (`casesync api`) listens on."
     )
     api_port: int = Field(default=8088, description="Port of the read API (`casesync api`).")
+    match_link_threshold: float = Field(
+        default=0.95,
+        gt=0,
+        lt=1,
+        description="Match probability at or above which two person records are one person.",
+    )
+    match_review_threshold: float = Field(
+        default=0.5,
+        gt=0,
+        lt=1,
+        description="Match probability from which a pair below the link threshold is reviewed.",
+    )
     startup_timeout_s: float = Field(
         default=60.0, description="How long a local service may take to become ready."
     )

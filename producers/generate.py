@@ -827,6 +827,15 @@ class GenerateSummary:
     rows: dict[str, int]
 
 
+def read_person_truth(folder: Path) -> list[tuple[str, str, str]]:
+    """``ground_truth/persons.csv``: (agency code, person ref, true person id) per record."""
+    with (folder / "ground_truth" / "persons.csv").open(newline="", encoding="utf-8") as handle:
+        return [
+            (row["agency"], row["person_ref"], row["true_person_id"])
+            for row in csv.DictReader(handle)
+        ]
+
+
 def generate(
     out: Path,
     *,
