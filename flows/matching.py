@@ -209,6 +209,10 @@ def train(linker: Linker, records: int, seed: int = 7) -> None:
         ],
         recall=0.7,
     )
+    settings_obj = linker._settings_obj  # Splink has no public setter for λ
+    if not 0 < settings_obj._probability_two_random_records_match < 1:
+        # No deterministic match at all (or only matches): about one match per record instead.
+        settings_obj._probability_two_random_records_match = min(0.5, 1 / max(records, 2))
     if records < MIN_RECORDS_TO_TRAIN:
         log.info(
             "%d records: m and u priors kept (training needs %d)", records, MIN_RECORDS_TO_TRAIN
