@@ -11,7 +11,18 @@ from typing import Any
 from sqlalchemy import Engine, func, select, tuple_
 from sqlalchemy.orm import Session
 
-from consumers.view import AgencyCase, AgencyPerson, CaseFact, CaseLink, JointCase, TimelineEntry
+from consumers.view import (
+    AgencyCase,
+    AgencyPerson,
+    CaseFact,
+    CaseLink,
+    JointCase,
+    Person,
+    PersonChangeEntry,
+    PersonMatch,
+    PersonRecordLink,
+    TimelineEntry,
+)
 from schemas.vocabulary import Agency
 
 
@@ -216,3 +227,84 @@ def last_applied_per_agency(engine: Engine) -> list[dict[str, Any]]:
                 }
             )
         return result
+
+
+def person_view(engine: Engine, person_id: str) -> dict[str, Any] | None:
+    """A matched person: their agency records, the scored links that joined them, and history."""
+    with Session(engine) as session:
+        person = session.get(Person, person_id)
+        if person is None:
+            return None
+        links = session.scalars(
+            select(PersonRecordLink).where(PersonRecordLink.person_id == person_id)
+        ).all()
+        keys = [(link.agency, link.person_ref) for link in links]
+        records = (
+            session.scalars(
+                select(AgencyPerson)
+                .where(tuple_(AgencyPerson.agency, AgencyPerson.person_ref).in_(keys))
+                .order_by(AgencyPerson.agency, AgencyPerson.person_ref)
+            ).all()
+            if keys
+            else []
+        )
+        matches = session.scalars(
+            select(PersonMatch)
+            .where(PersonMatch.person_id == person_id)
+            .order_by(PersonMatch.match_probability.desc())
+        ).all()
+        # Its own entries, and merges or splits that name it (few: filtered here, not in SQL).
+        history = [
+            entry
+            for entry in session.scalars(
+                select(PersonChangeEntry)
+                .where(
+                    (PersonChangeEntry.person_id == person_id)
+                    | PersonChangeEntry.kind.in_(["merged", "split"])
+                )
+                .order_by(PersonChangeEntry.id)
+            )
+            if entry.person_id == person_id or person_id in entry.others
+        ]
+        return {
+            "person_id": person.person_id,
+            "status": person.status,
+            "merged_into": person.merged_into,
+            "created_at": person.created_at.isoformat(),
+            "records": [_person_dict(r) for r in records],
+            "links": [_match_dict(m) for m in matches],
+            "history": [
+                {
+                    "at": h.at.isoformat(),
+                    "kind": h.kind,
+                    "person_id": h.person_id,
+                    "others": h.others,
+                }
+                for h in history
+            ],
+        }
+
+
+def _match_dict(match: PersonMatch) -> dict[str, Any]:
+    return {
+        "left_record": match.left_record,
+        "right_record": match.right_record,
+        "match_probability": match.match_probability,
+        "match_weight": match.match_weight,
+        "evidence": match.evidence,
+        "linked": match.linked,
+        "review": match.review,
+    }
+
+
+def review_queue(engine: Engine, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    """Grey-zone pairs awaiting a decision, most likely matches first."""
+    with Session(engine) as session:
+        query = select(PersonMatch).where(PersonMatch.review == "pending")
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.scalars(
+            query.order_by(PersonMatch.match_probability.desc(), PersonMatch.left_record)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return {"total": int(total), "pairs": [_match_dict(m) for m in rows]}

@@ -223,3 +223,77 @@ class OutboxRelay(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     published: Mapped[int] = mapped_column(BigInteger, default=0)
     last_published_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class MatchRun(Base):
+    """One run of person matching (the dedup flow): what it saw and the model it used."""
+
+    __tablename__ = "match_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mode: Mapped[str] = mapped_column(String(20))  # full | incremental
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    candidate_pairs: Mapped[int] = mapped_column(Integer, default=0)
+    persons: Mapped[int] = mapped_column(Integer, default=0)
+    model: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Person(Base):
+    """A real person, as matching sees them across agencies (no personal data here)."""
+
+    __tablename__ = "persons"
+
+    person_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    created_at: Mapped[datetime]
+    created_by_run: Mapped[int] = mapped_column(ForeignKey("match_runs.id"))
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | merged | split
+    merged_into: Mapped[str | None] = mapped_column(String(20), default=None)
+    updated_at: Mapped[datetime]
+
+
+class PersonRecordLink(Base):
+    """Which person an agency person record belongs to (one row per record)."""
+
+    __tablename__ = "person_records"
+    __table_args__ = (Index("ix_person_records_person", "person_id"),)
+
+    agency: Mapped[str] = mapped_column(String(20), primary_key=True)
+    person_ref: Mapped[str] = mapped_column(String(200), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.person_id"))
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id"))
+
+
+class PersonMatch(Base):
+    """A scored pair of records from the latest run that scored it: why records were joined."""
+
+    __tablename__ = "person_matches"
+    __table_args__ = (Index("ix_person_matches_person", "person_id"),)
+
+    left_record: Mapped[str] = mapped_column(String(230), primary_key=True)
+    right_record: Mapped[str] = mapped_column(String(230), primary_key=True)
+    person_id: Mapped[str | None] = mapped_column(String(20), default=None)
+    match_probability: Mapped[float]
+    match_weight: Mapped[float]
+    # Per comparison, the match weight it contributed (Splink's mw_<comparison> columns).
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    linked: Mapped[bool] = mapped_column(default=False)
+    review: Mapped[str | None] = mapped_column(
+        String(10), default=None
+    )  # pending | same | not_same
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id"))
+
+
+class PersonChangeEntry(Base):
+    """History of person ids: created, grew, shrank, merged (others absorbed), split."""
+
+    __tablename__ = "person_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(10))
+    person_id: Mapped[str] = mapped_column(String(20))
+    others: Mapped[list[Any]] = mapped_column(default=list)

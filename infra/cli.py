@@ -12,17 +12,15 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import uvicorn
 from confluent_kafka import Message
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
-from consumers.api import create_app
 from consumers.changes import ChangeRelay, ChangeSerializer
 from consumers.database import current_revision, head_revision, upgrade
 from consumers.metrics import ConsumerMetrics
@@ -32,23 +30,20 @@ from consumers.queries import (
     joint_view,
     last_applied_per_agency,
     parse_case_key,
+    person_view,
     persons_of_case,
+    review_queue,
     unmatched,
     view_counts,
 )
 from consumers.reader import read_raw_to_end, read_to_end
 from consumers.runner import ConsumerStats, JointViewConsumer
-from flows.evaluation import evaluate
-from flows.febrl import febrl_records
-from flows.matching import MatchThresholds
-from flows.normalise import PersonRecord
-from flows.offline import deduplicate, read_clusters, write_clusters
-from flows.records import latest_records, read_csv, record_id
 from infra import services
 from infra.clients import make_admin, make_consumer, make_producer, make_registry_client
 from infra.database import make_engine
 from infra.errors import CasesyncError, PublishError
 from infra.kafka import kafka_answers
+from infra.prefect_server import PrefectServerService
 from infra.registry import registry_answers
 from infra.service import ServiceState, ServiceStatus
 from infra.settings import Settings
@@ -63,7 +58,7 @@ from schemas.catalog import event_schemas
 from schemas.codec import RegistryCodec
 from schemas.contract import contract_problems
 from schemas.docs import render_events_markdown
-from schemas.events import Envelope, PersonRecorded
+from schemas.events import Envelope, PersonRecorded, utc_now
 from schemas.registry import SubjectCheck, SubjectState, check_contract, register_pipeline
 from schemas.topics import (
     agency_topics,
@@ -71,6 +66,10 @@ from schemas.topics import (
     dead_letter_topic,
     joint_view_changes_topic,
 )
+
+if TYPE_CHECKING:  # splink and prefect load slowly: imported only by the commands using them
+    from flows.matching import MatchThresholds
+    from flows.normalise import PersonRecord
 
 app = typer.Typer(help="casesync: UK-Romania anti-trafficking case sync.", no_args_is_help=True)
 infra_app = typer.Typer(help="Start, stop and inspect the local services.", no_args_is_help=True)
@@ -87,6 +86,10 @@ schemas_app = typer.Typer(
     help="Check, register and document the event contract.", no_args_is_help=True
 )
 app.add_typer(schemas_app, name="schemas")
+review_app = typer.Typer(
+    help="Grey-zone person matches: list them, decide same or not same.", no_args_is_help=True
+)
+app.add_typer(review_app, name="review")
 
 console = Console()
 
@@ -487,6 +490,8 @@ def consume(
 
 
 def _thresholds(settings: Settings) -> MatchThresholds:
+    from flows.matching import MatchThresholds  # noqa: PLC0415 (slow import, see TYPE_CHECKING)
+
     try:
         return MatchThresholds(settings.match_link_threshold, settings.match_review_threshold)
     except ValueError as exc:
@@ -503,6 +508,9 @@ def dedup(
     ] = None,
 ) -> None:
     """De-duplicate the person records of a file with the same model as the dedup flow."""
+    from flows.offline import deduplicate, read_clusters, write_clusters  # noqa: PLC0415
+    from flows.records import read_csv  # noqa: PLC0415
+
     settings = _settings(ctx)
     try:
         records = list(read_csv(persons))
@@ -528,6 +536,8 @@ def dedup(
 
 def _caseload_records(folder: Path) -> tuple[list[PersonRecord], dict[str, str]]:
     """A generated caseload's latest person records, and its ground truth by record id."""
+    from flows.records import latest_records, record_id  # noqa: PLC0415
+
     events = [
         event
         for agency, name in EXPORT_FILES.items()
@@ -560,6 +570,10 @@ def dedup_evaluate(
     as_json: JsonOption = False,
 ) -> None:
     """Pairwise and B-cubed precision, recall and F1 of the matching against ground truth."""
+    from flows.evaluation import evaluate  # noqa: PLC0415
+    from flows.febrl import febrl_records  # noqa: PLC0415
+    from flows.offline import deduplicate  # noqa: PLC0415
+
     thresholds = _thresholds(_settings(ctx))
     datasets: list[tuple[str, list[PersonRecord], dict[str, str]]] = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -629,6 +643,113 @@ def dedup_evaluate(
     _emit(results, as_json, render)
 
 
+@app.command("dedup-run")
+def dedup_run(ctx: typer.Context) -> None:
+    """Run the dedup flow once over the joint view (on the local Prefect server if it runs)."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings  # noqa: PLC0415
+
+    from flows.dedup_flow import dedup_flow  # noqa: PLC0415
+
+    settings = _settings(ctx)
+    try:
+        _view_engine(settings)
+    except CasesyncError as exc:
+        raise _fail(exc) from exc
+    server = PrefectServerService(settings)
+    updates: dict[Any, Any] = {PREFECT_HOME: str(settings.prefect_home)}
+    if server.is_ready():
+        updates[PREFECT_API_URL] = settings.prefect_api_url
+    else:
+        console.print(
+            "no Prefect server at "
+            f"{settings.prefect_api_url} (`casesync infra up --prefect`): running on a "
+            "temporary one, so the run will not stay visible in the UI"
+        )
+    with temporary_settings(updates=updates):
+        summary = dedup_flow(settings)
+    _print_table(
+        f"dedup run {summary['run_id']}",
+        ("measure", "value"),
+        [(name, str(value)) for name, value in summary.items() if name != "run_id"],
+    )
+
+
+@view_app.command("person")
+def view_person(
+    ctx: typer.Context,
+    person_id: Annotated[str, typer.Argument(help="Person id, e.g. P00000042.")],
+    as_json: JsonOption = False,
+) -> None:
+    """A matched person: the agency records joined, and the evidence for each link."""
+    result = person_view(_view_engine(_settings(ctx)), person_id)
+
+    def render(result: dict[str, Any]) -> None:
+        status = result["status"] + (
+            f" into {result['merged_into']}" if result["merged_into"] else ""
+        )
+        _persons_table(f"person {result['person_id']} ({status})", result["records"])
+        _matches_table("why they were joined", result["links"])
+        _print_table(
+            "history",
+            ("at", "change", "person", "others"),
+            [
+                (h["at"], h["kind"], h["person_id"], ", ".join(h["others"]))
+                for h in result["history"]
+            ],
+        )
+
+    _emit(result, as_json, render)
+
+
+def _matches_table(title: str, matches: list[dict[str, Any]]) -> None:
+    rows = [
+        (
+            m["left_record"],
+            m["right_record"],
+            f"{m['match_probability']:.4f}",
+            f"{m['match_weight']:.1f}",
+            " ".join(f"{name}{value:+.1f}" for name, value in m["evidence"].items() if value),
+            m["review"] or "",
+        )
+        for m in matches
+    ]
+    _print_table(title, ("record", "record", "probability", "weight", "evidence", "review"), rows)
+
+
+@review_app.command("list")
+def review_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="Most pairs to list.")] = 50,
+    offset: Annotated[int, typer.Option(help="Pairs to skip.")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Pairs in the grey zone between the review and link thresholds, awaiting a decision."""
+    result = review_queue(_view_engine(_settings(ctx)), limit, offset)
+    _emit(
+        result,
+        as_json,
+        lambda result: _matches_table(f"{result['total']} pair(s) to review", result["pairs"]),
+    )
+
+
+@review_app.command("decide")
+def review_decide(
+    ctx: typer.Context,
+    left: Annotated[str, typer.Argument(help="One record, <agency>:<person ref>.")],
+    right: Annotated[str, typer.Argument(help="The other record.")],
+    decision: Annotated[str, typer.Argument(help="same or not_same.")],
+) -> None:
+    """Decide a pair; every later dedup run honours it."""
+    from flows.dedup import record_decision  # noqa: PLC0415
+
+    try:
+        record_decision(_view_engine(_settings(ctx)), left, right, decision, utc_now())
+    except (LookupError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(code=1) from None
+    console.print(f"{left} / {right}: {decision} (honoured from the next dedup run)")
+
+
 @app.command()
 def api(
     ctx: typer.Context,
@@ -636,6 +757,10 @@ def api(
     port: Annotated[int | None, typer.Option(help="Port (default CASESYNC_API_PORT).")] = None,
 ) -> None:
     """Serve the read-only HTTP API over the joint view (OpenAPI at /docs and /openapi.json)."""
+    import uvicorn  # noqa: PLC0415 (FastAPI and uvicorn load slowly; only this command needs them)
+
+    from consumers.api import create_app  # noqa: PLC0415
+
     settings = _settings(ctx)
     try:
         engine = _view_engine(settings)

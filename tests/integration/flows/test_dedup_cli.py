@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _write(path: Path, rows: list[tuple[str, ...]], header: tuple[str, ...]) -> Path:
+def _write(path: Path, rows: Sequence[tuple[str, ...]], header: tuple[str, ...]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)

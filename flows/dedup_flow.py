@@ -1,0 +1,71 @@
+"""The `dedup` Prefect flow: thin, its tasks call the plain functions of `flows.dedup`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.dedup import (
+    DedupRun,
+    PriorState,
+    load_records,
+    persist,
+    prior_state,
+    run_matching,
+)
+from flows.matching import MatchThresholds
+from flows.normalise import PersonRecord
+from infra.database import make_engine
+from infra.settings import Settings
+
+# The view's rows are large and personal: never cached or persisted by Prefect (NO_CACHE).
+# I/O tasks retry: a database restart should not fail the run.
+
+
+@task(name="load", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def load(settings: Settings) -> tuple[list[PersonRecord], PriorState]:
+    """The view's person records, and what earlier runs decided."""
+    engine = make_engine(settings)
+    try:
+        return load_records(engine), prior_state(engine)
+    finally:
+        engine.dispose()
+
+
+@task(name="match and cluster", cache_policy=NO_CACHE)
+def match_and_cluster(
+    records: list[PersonRecord], prior: PriorState, thresholds: MatchThresholds
+) -> DedupRun:
+    """Normalise, predict and cluster; person ids kept where the rules allow."""
+    return run_matching(records, prior, thresholds, datetime.now(UTC))
+
+
+@task(name="persist", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def save(settings: Settings, run: DedupRun, thresholds: MatchThresholds) -> int:
+    """Write persons, assignments, scored pairs and history; the run id."""
+    engine = make_engine(settings)
+    try:
+        return persist(engine, run, thresholds, datetime.now(UTC))
+    finally:
+        engine.dispose()
+
+
+@flow(name="dedup")
+def dedup_flow(settings: Settings) -> dict[str, int]:
+    """Full person de-duplication over the joint view (incremental mode: still to come)."""
+    thresholds = MatchThresholds(settings.match_link_threshold, settings.match_review_threshold)
+    records, prior = load(settings)
+    run = match_and_cluster(records, prior, thresholds)
+    run_id = save(settings, run, thresholds)
+    kinds: dict[str, int] = {}
+    for change in run.assignment.changes:
+        kinds[change.kind.value] = kinds.get(change.kind.value, 0) + 1
+    return {
+        "run_id": run_id,
+        "records": len(records),
+        "persons": len(set(run.assignment.person_of.values())),
+        "candidate_pairs": len(run.result.pairs),
+        **kinds,
+    }

@@ -1,0 +1,45 @@
+"""Fixtures of the flow tests: a joint view filled from a generated caseload (no broker)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from consumers.apply import apply_batch
+from consumers.database import upgrade
+from consumers.handlers import AppliedEvent
+from infra.database import make_engine
+from infra.settings import Settings
+from producers.agencies import adapter_for
+from producers.generate import EXPORT_FILES, generate
+from producers.pipeline import map_rows
+
+
+@pytest.fixture(scope="module")
+def caseload(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("dedup")
+    generate(folder, weeks=12, victims=300, seed=5, bad_row_rate=0.0)
+    return folder
+
+
+@pytest.fixture
+def view(database_settings: Settings, caseload: Path) -> Engine:
+    engine = make_engine(database_settings)
+    upgrade(engine)
+    now = datetime.now(UTC)
+    events = [
+        AppliedEvent(event, "casesync.events.test", 0, offset, now)
+        for offset, event in enumerate(
+            e
+            for agency, name in EXPORT_FILES.items()
+            for _line, outcome in map_rows(adapter_for(agency), caseload / name)
+            if isinstance(outcome, list)
+            for e in outcome
+        )
+    ]
+    for start in range(0, len(events), 500):
+        apply_batch(engine, events[start : start + 500])
+    return engine

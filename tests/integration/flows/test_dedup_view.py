@@ -1,0 +1,151 @@
+"""De-duplication over a real view (SQLite and PostgreSQL): persons, stable ids, decisions,
+explanations, and the Prefect flow once under the test harness."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from consumers.queries import person_view, review_queue
+from consumers.view import PersonRecordLink
+from flows.dedup import (
+    load_records,
+    ordered,
+    persist,
+    prior_state,
+    record_decision,
+    run_matching,
+)
+from flows.dedup_flow import dedup_flow
+from flows.evaluation import clusters_from_pairs, evaluate
+from flows.identity import ChangeKind
+from flows.matching import MatchThresholds
+from flows.records import record_id
+from infra.settings import Settings
+from producers.generate import read_person_truth
+from tests.integration.helpers import free_port
+
+pytestmark = pytest.mark.integration
+
+CASESYNC = str(Path(sys.executable).with_name("casesync"))
+
+THRESHOLDS = MatchThresholds(link=0.95, review=0.5)
+
+
+def _run(engine: Engine) -> tuple[int, dict[str, str], list[ChangeKind]]:
+    run = run_matching(load_records(engine), prior_state(engine), THRESHOLDS, datetime.now(UTC))
+    run_id = persist(engine, run, THRESHOLDS, datetime.now(UTC))
+    return run_id, run.assignment.person_of, [c.kind for c in run.assignment.changes]
+
+
+def test_persons_match_the_ground_truth_and_keep_their_ids(view: Engine, caseload: Path) -> None:
+    _first_run, persons, kinds = _run(view)
+    truth = {record_id(agency, ref): person for agency, ref, person in read_person_truth(caseload)}
+
+    scores = evaluate(persons, {r: truth[r] for r in persons})
+    assert scores.pairwise.f1 >= 0.95
+    assert set(kinds) == {ChangeKind.CREATED}
+    with Session(view) as session:
+        stored = session.scalars(select(PersonRecordLink)).all()
+    assert len(stored) == len(persons)
+
+    _second_run, again, changes = _run(view)
+    assert again == persons  # the same data: every id kept
+    assert changes == []
+
+
+def test_a_person_shows_its_records_and_the_evidence_that_joined_them(view: Engine) -> None:
+    _run_id, persons, _kinds = _run(view)
+    sizes: dict[str, int] = {}
+    for person in persons.values():
+        sizes[person] = sizes.get(person, 0) + 1
+    biggest = max(sizes, key=lambda p: sizes[p])
+
+    shown = person_view(view, biggest)
+
+    assert shown is not None
+    assert len(shown["records"]) == sizes[biggest]
+    assert shown["links"]
+    assert all(link["match_probability"] >= THRESHOLDS.link for link in shown["links"])
+    assert {"family_name", "date_of_birth"} <= set(shown["links"][0]["evidence"])
+    assert shown["history"][0]["kind"] == "created"
+
+
+def test_review_decisions_are_honoured_by_the_next_run(view: Engine) -> None:
+    _run(view)
+    queue = review_queue(view, limit=5)
+    assert queue["total"] > 0
+    pair = queue["pairs"][0]
+    left, right = ordered(pair["left_record"], pair["right_record"])
+
+    record_decision(view, left, right, "same", datetime.now(UTC))
+    _run_id, persons, _kinds = _run(view)
+    assert persons[left] == persons[right]
+
+    record_decision(view, left, right, "not_same", datetime.now(UTC))
+    run = run_matching(load_records(view), prior_state(view), THRESHOLDS, datetime.now(UTC))
+    persist(view, run, THRESHOLDS, datetime.now(UTC))
+    assert (left, right) not in run.links
+    # Apart, unless other links still join them (the decision removes this link only).
+    others = clusters_from_pairs(run.assignment.person_of, run.links)
+    together = run.assignment.person_of[left] == run.assignment.person_of[right]
+    assert together == (others[left] == others[right])
+    assert review_queue(view, limit=500)["total"] == queue["total"] - 1
+
+
+def test_an_unknown_pair_or_decision_is_refused(view: Engine) -> None:
+    with pytest.raises(LookupError, match="no scored pair"):
+        record_decision(view, "uk-police:X", "uk-sca:Y", "same", datetime.now(UTC))
+    with pytest.raises(ValueError, match="decision must be one of"):
+        record_decision(view, "a", "b", "maybe", datetime.now(UTC))
+
+
+def test_the_dedup_flow_runs_under_prefect(view: Engine, database_settings: Settings) -> None:
+    with prefect_test_harness(server_startup_timeout=120):
+        summary = dedup_flow(database_settings)
+
+    assert summary["records"] == len(load_records(view))
+    assert 0 < summary["persons"] < summary["records"]
+    assert summary["created"] == summary["persons"]
+
+
+def test_the_commands_an_operator_and_a_reviewer_use(
+    view: Engine, database_settings: Settings, tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        "CASESYNC_DATABASE_URL": database_settings.effective_database_url,
+        "CASESYNC_STATE_DIR": str(tmp_path),
+        "CASESYNC_PREFECT_PORT": str(free_port()),  # no server there: a temporary one is used
+        "COLUMNS": "200",
+    }
+
+    def casesync(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [CASESYNC, *args], env=env, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    ran = casesync("dedup-run")
+    person = json.loads(casesync("view", "person", "P00000001", "--json").stdout)
+    queue = json.loads(casesync("review", "list", "--limit", "1", "--json").stdout)
+    pair = queue["pairs"][0]
+    decided = casesync("review", "decide", pair["left_record"], pair["right_record"], "same")
+
+    assert "created" in ran.stdout
+    assert person["person_id"] == "P00000001"
+    assert person["records"]
+    assert queue["total"] >= 1
+    assert "honoured from the next dedup run" in decided.stdout
+    again = json.loads(casesync("review", "list", "--limit", "500", "--json").stdout)
+    assert again["total"] == queue["total"] - 1
