@@ -7,6 +7,7 @@ decisions are honoured by every run: a pair decided ``same`` is always linked, o
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +26,7 @@ from consumers.view import (
 )
 from flows.evaluation import clusters_from_pairs
 from flows.identity import Assignment, ChangeKind, assign_person_ids
-from flows.matching import EVIDENCE, MatchResult, MatchThresholds, match
+from flows.matching import EVIDENCE, MatchResult, MatchThresholds, match, match_incremental
 from flows.normalise import PersonRecord, matching_row, packaged_variants
 from flows.offline import sequential_ids
 from flows.records import from_view, record_id
@@ -55,6 +56,7 @@ class PriorState:
     same: set[Pair]
     not_same: set[Pair]
     model: dict[str, Any] | None
+    last_run_started: datetime | None = None
 
 
 def prior_state(engine: Engine) -> PriorState:
@@ -81,13 +83,31 @@ def prior_state(engine: Engine) -> PriorState:
             .order_by(MatchRun.id.desc())
             .limit(1)
         )
+        last_started = session.scalar(
+            select(MatchRun.started_at)
+            .where(MatchRun.finished_at.is_not(None))
+            .order_by(MatchRun.id.desc())
+            .limit(1)
+        )
     return PriorState(
         person_of,
         age,
         {ordered(r.left_record, r.right_record) for r in decided if r.review == "same"},
         {ordered(r.left_record, r.right_record) for r in decided if r.review == "not_same"},
         model or None,
+        last_started,
     )
+
+
+def changed_since(engine: Engine, moment: datetime | None) -> set[str]:
+    """Records the consumer changed (or retracted) after ``moment`` (all, if None)."""
+    with Session(engine) as session:
+        query = select(AgencyPerson.agency, AgencyPerson.person_ref)
+        if moment is not None:
+            query = query.where(AgencyPerson.applied_at > moment)
+        return {
+            record_id(Agency(row.agency).code, row.person_ref) for row in session.execute(query)
+        }
 
 
 def linked_pairs(
@@ -124,6 +144,8 @@ class DedupRun:
     result: MatchResult
     links: set[Pair]
     assignment: Assignment
+    # Records whose scored pairs this run replaces (all of them in a full run).
+    rescored: frozenset[str]
 
 
 def run_matching(
@@ -136,19 +158,69 @@ def run_matching(
     variants = packaged_variants()
     result = match([matching_row(r, variants) for r in records], thresholds)
     present = {r.record_id for r in records}
-    links = {
+    links = _links(result.pairs, thresholds, prior, present)
+    assignment = _assign(present, links, prior.person_of, prior)
+    return DedupRun("full", started_at, records, result, links, assignment, frozenset(present))
+
+
+def _links(
+    pairs: Iterable[Mapping[str, Any]],
+    thresholds: MatchThresholds,
+    prior: PriorState,
+    present: set[str],
+) -> set[Pair]:
+    return {
         pair
-        for pair in linked_pairs(result.pairs, thresholds.link, prior.same, prior.not_same)
+        for pair in linked_pairs(pairs, thresholds.link, prior.same, prior.not_same)
         if pair[0] in present and pair[1] in present
     }
+
+
+def _assign(
+    present: set[str], links: set[Pair], previous: Mapping[str, str], prior: PriorState
+) -> Assignment:
     components = clusters_from_pairs(sorted(present), sorted(links))
     members: dict[str, set[str]] = {}
     for record, root in components.items():
         members.setdefault(root, set()).add(record)
-    assignment = assign_person_ids(
-        prior.person_of, members.values(), sequential_ids(prior.age), prior.age
+    return assign_person_ids(previous, members.values(), sequential_ids(prior.age), prior.age)
+
+
+def run_incremental(
+    records: Sequence[PersonRecord],
+    changed: set[str],
+    prior: PriorState,
+    thresholds: MatchThresholds,
+    started_at: datetime,
+) -> DedupRun | None:
+    """Match only new and ``changed`` records against the persons so far (saved model).
+
+    None when there is no saved model yet (a full run comes first). A changed record leaves its
+    person first (the person keeps its id) and is matched again like a new one.
+    """
+    if prior.model is None:
+        return None
+    variants = packaged_variants()
+    present = {r.record_id for r in records}
+    previous = {r: p for r, p in prior.person_of.items() if r in present and r not in changed}
+    fresh = [r for r in records if r.record_id not in previous]
+    known = [r for r in records if r.record_id in previous]
+    pairs = match_incremental(
+        [matching_row(r, variants) for r in known],
+        [matching_row(r, variants) for r in fresh],
+        prior.model,
+        thresholds,
     )
-    return DedupRun("full", started_at, records, result, links, assignment)
+    # Existing persons stay together: chain each person's records, then add the new links.
+    chains: dict[str, list[str]] = {}
+    for record, person in sorted(previous.items()):
+        chains.setdefault(person, []).append(record)
+    kept = {pair for chain in chains.values() for pair in itertools.pairwise(chain)}
+    links = _links(pairs, thresholds, prior, present) | kept
+    assignment = _assign(present, links, previous, prior)
+    result = MatchResult(pairs, {}, prior.model)
+    touched = frozenset(r.record_id for r in fresh)
+    return DedupRun("incremental", started_at, records, result, links, assignment, touched)
 
 
 def persist(engine: Engine, run: DedupRun, thresholds: MatchThresholds, now: datetime) -> int:
@@ -229,12 +301,20 @@ def _write_matches(
             select(PersonMatch).where(PersonMatch.review.in_(["same", "not_same"]))
         )
     }
-    # Scores are replaced every run; decisions are kept (and re-scored when the pair recurs).
-    session.execute(
-        delete(PersonMatch).where(
-            or_(PersonMatch.review.is_(None), PersonMatch.review == "pending")
-        )
-    )
+    # A run replaces the scores of the records it re-scored; decisions are always kept.
+    undecided = or_(PersonMatch.review.is_(None), PersonMatch.review == "pending")
+    if run.mode == "full":
+        session.execute(delete(PersonMatch).where(undecided))
+    else:
+        touched = sorted(run.rescored)
+        for start in range(0, len(touched), 500):
+            chunk = touched[start : start + 500]
+            session.execute(
+                delete(PersonMatch).where(
+                    undecided,
+                    or_(PersonMatch.left_record.in_(chunk), PersonMatch.right_record.in_(chunk)),
+                )
+            )
     person_of = run.assignment.person_of
     for pair in run.result.pairs:
         left, right = ordered(str(pair["unique_id_l"]), str(pair["unique_id_r"]))
@@ -255,6 +335,10 @@ def _write_matches(
             continue
         review = "pending" if thresholds.review <= probability < thresholds.link else None
         session.add(PersonMatch(left_record=left, right_record=right, review=review, **values))
+    session.flush()
+    # Earlier links now belong to whichever person holds their records (after merges).
+    for link in session.scalars(select(PersonMatch).where(PersonMatch.linked.is_(True))):
+        link.person_id = person_of.get(link.left_record)
 
 
 DECISIONS = ("same", "not_same")

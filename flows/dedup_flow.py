@@ -10,9 +10,11 @@ from prefect.cache_policies import NO_CACHE
 from flows.dedup import (
     DedupRun,
     PriorState,
+    changed_since,
     load_records,
     persist,
     prior_state,
+    run_incremental,
     run_matching,
 )
 from flows.matching import MatchThresholds
@@ -34,12 +36,34 @@ def load(settings: Settings) -> tuple[list[PersonRecord], PriorState]:
         engine.dispose()
 
 
+@task(name="changed records", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def changed(settings: Settings, prior: PriorState) -> set[str]:
+    """Records the consumer changed since the last run (incremental mode)."""
+    engine = make_engine(settings)
+    try:
+        return changed_since(engine, prior.last_run_started)
+    finally:
+        engine.dispose()
+
+
 @task(name="match and cluster", cache_policy=NO_CACHE)
 def match_and_cluster(
-    records: list[PersonRecord], prior: PriorState, thresholds: MatchThresholds
+    records: list[PersonRecord],
+    prior: PriorState,
+    thresholds: MatchThresholds,
+    changed_records: set[str] | None,
 ) -> DedupRun:
-    """Normalise, predict and cluster; person ids kept where the rules allow."""
-    return run_matching(records, prior, thresholds, datetime.now(UTC))
+    """Normalise, predict and cluster; person ids kept where the rules allow.
+
+    With ``changed_records`` (incremental mode) only new and changed records are matched,
+    against the saved model; without a saved model yet, a full run happens instead.
+    """
+    started = datetime.now(UTC)
+    if changed_records is not None:
+        run = run_incremental(records, changed_records, prior, thresholds, started)
+        if run is not None:
+            return run
+    return run_matching(records, prior, thresholds, started)
 
 
 @task(name="persist", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -53,17 +77,22 @@ def save(settings: Settings, run: DedupRun, thresholds: MatchThresholds) -> int:
 
 
 @flow(name="dedup")
-def dedup_flow(settings: Settings) -> dict[str, int]:
-    """Full person de-duplication over the joint view (incremental mode: still to come)."""
+def dedup_flow(settings: Settings, mode: str = "full") -> dict[str, int | str]:
+    """Person de-duplication over the joint view: ``full`` (weekly) or ``incremental``."""
+    if mode not in ("full", "incremental"):
+        raise ValueError(f"mode must be full or incremental, not {mode!r}")
     thresholds = MatchThresholds(settings.match_link_threshold, settings.match_review_threshold)
     records, prior = load(settings)
-    run = match_and_cluster(records, prior, thresholds)
+    changed_records = changed(settings, prior) if mode == "incremental" else None
+    run = match_and_cluster(records, prior, thresholds, changed_records)
     run_id = save(settings, run, thresholds)
     kinds: dict[str, int] = {}
     for change in run.assignment.changes:
         kinds[change.kind.value] = kinds.get(change.kind.value, 0) + 1
     return {
         "run_id": run_id,
+        "mode": run.mode,
+        "matched": len(run.rescored),
         "records": len(records),
         "persons": len(set(run.assignment.person_of.values())),
         "candidate_pairs": len(run.result.pairs),

@@ -264,3 +264,33 @@ def match(
     pairs = predictions.as_record_list()
     clusters = {str(row["unique_id"]): str(row["cluster_id"]) for row in clustered.as_record_list()}
     return MatchResult(pairs, clusters, linker.misc.save_model_to_json())
+
+
+def match_incremental(
+    existing: Sequence[dict[str, Any]],
+    new: Sequence[dict[str, Any]],
+    model: dict[str, Any],
+    thresholds: MatchThresholds,
+) -> list[dict[str, Any]]:
+    """Score ``new`` rows against ``existing`` ones and each other with a saved model.
+
+    No training and no comparison among existing rows: the frequent, cheap run between full
+    reruns. Term frequencies are computed over both sets together.
+    """
+    if not new:
+        return []
+    api = DuckDBAPI()
+    everything = api.register([*existing, *new], table_name="person_records_all")
+    linker = Linker(everything, model, log_level=logging.ERROR)
+    for column in ("family_name", "given_names"):
+        linker.table_management.compute_tf_table(column)
+    fresh = api.register(list(new), table_name="person_records_new")
+    pairs = linker.inference.predict_within(
+        fresh, threshold_match_probability=thresholds.review
+    ).as_record_list()
+    if existing:
+        known = api.register(list(existing), table_name="person_records_known")
+        pairs += linker.inference.predict_between(
+            known, fresh, threshold_match_probability=thresholds.review
+        ).as_record_list()
+    return pairs

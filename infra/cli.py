@@ -644,7 +644,13 @@ def dedup_evaluate(
 
 
 @app.command("dedup-run")
-def dedup_run(ctx: typer.Context) -> None:
+def dedup_run(
+    ctx: typer.Context,
+    incremental: Annotated[
+        bool,
+        typer.Option("--incremental", help="Match only records new or changed since the last run."),
+    ] = False,
+) -> None:
     """Run the dedup flow once over the joint view (on the local Prefect server if it runs)."""
     from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings  # noqa: PLC0415
 
@@ -666,7 +672,7 @@ def dedup_run(ctx: typer.Context) -> None:
             "temporary one, so the run will not stay visible in the UI"
         )
     with temporary_settings(updates=updates):
-        summary = dedup_flow(settings)
+        summary = dedup_flow(settings, mode="incremental" if incremental else "full")
     _print_table(
         f"dedup run {summary['run_id']}",
         ("measure", "value"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,21 +26,31 @@ def caseload(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture
-def view(database_settings: Settings, caseload: Path) -> Engine:
-    engine = make_engine(database_settings)
-    upgrade(engine)
+def fill_view(engine: Engine, caseload: Path, agencies: Iterable[str]) -> None:
+    """Apply the agencies' exports of ``caseload`` to the view, as the consumer would."""
     now = datetime.now(UTC)
     events = [
         AppliedEvent(event, "casesync.events.test", 0, offset, now)
         for offset, event in enumerate(
             e
-            for agency, name in EXPORT_FILES.items()
-            for _line, outcome in map_rows(adapter_for(agency), caseload / name)
+            for agency in agencies
+            for _line, outcome in map_rows(adapter_for(agency), caseload / EXPORT_FILES[agency])
             if isinstance(outcome, list)
             for e in outcome
         )
     ]
     for start in range(0, len(events), 500):
         apply_batch(engine, events[start : start + 500])
+
+
+@pytest.fixture
+def empty_view(database_settings: Settings) -> Engine:
+    engine = make_engine(database_settings)
+    upgrade(engine)
     return engine
+
+
+@pytest.fixture
+def view(empty_view: Engine, caseload: Path) -> Engine:
+    fill_view(empty_view, caseload, EXPORT_FILES)
+    return empty_view
