@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron, Interval
 
 from flows.dedup import (
     DedupRun,
@@ -77,10 +79,15 @@ def save(settings: Settings, run: DedupRun, thresholds: MatchThresholds) -> int:
 
 
 @flow(name="dedup")
-def dedup_flow(settings: Settings, mode: str = "full") -> dict[str, int | str]:
-    """Person de-duplication over the joint view: ``full`` (weekly) or ``incremental``."""
+def dedup_flow(mode: str = "full", settings: Settings | None = None) -> dict[str, int | str]:
+    """Person de-duplication over the joint view: ``full`` (weekly) or ``incremental``.
+
+    A served deployment passes only ``mode``: settings then come from the serving process's
+    ``CASESYNC_*`` environment (never stored in Prefect, as they hold the database URL).
+    """
     if mode not in ("full", "incremental"):
         raise ValueError(f"mode must be full or incremental, not {mode!r}")
+    settings = settings or Settings()
     thresholds = MatchThresholds(settings.match_link_threshold, settings.match_review_threshold)
     records, prior = load(settings)
     changed_records = changed(settings, prior) if mode == "incremental" else None
@@ -98,3 +105,30 @@ def dedup_flow(settings: Settings, mode: str = "full") -> dict[str, int | str]:
         "candidate_pairs": len(run.result.pairs),
         **kinds,
     }
+
+
+FULL_SCHEDULE = "0 2 * * 0"  # Sundays 02:00, before Monday's 06:00 weekly statistics
+INCREMENTAL_EVERY = timedelta(minutes=15)
+TIMEZONE = "Europe/London"
+
+
+def dedup_deployments() -> list[RunnerDeployment]:
+    """The two deployments `casesync serve` serves: incremental every 15 min, full weekly."""
+    deployments = [
+        dedup_flow.to_deployment(
+            name="dedup-incremental",
+            parameters={"mode": "incremental"},
+            schedule=Interval(INCREMENTAL_EVERY, timezone=TIMEZONE),
+            description="Match records new or changed since the last run (saved model).",
+            tags=["casesync", "dedup"],
+        ),
+        dedup_flow.to_deployment(
+            name="dedup-full",
+            parameters={"mode": "full"},
+            schedule=Cron(FULL_SCHEDULE, timezone=TIMEZONE),
+            description="Retrain and re-match every person record; reconciles the week.",
+            tags=["casesync", "dedup"],
+        ),
+    ]
+    # to_deployment is sync-or-async; called from sync code it returns the deployment.
+    return [d for d in deployments if isinstance(d, RunnerDeployment)]

@@ -672,7 +672,7 @@ def dedup_run(
             "temporary one, so the run will not stay visible in the UI"
         )
     with temporary_settings(updates=updates):
-        summary = dedup_flow(settings, mode="incremental" if incremental else "full")
+        summary = dedup_flow(mode="incremental" if incremental else "full", settings=settings)
     _print_table(
         f"dedup run {summary['run_id']}",
         ("measure", "value"),

@@ -114,8 +114,8 @@ def test_an_unknown_pair_or_decision_is_refused(view: Engine) -> None:
 
 def test_the_dedup_flow_runs_under_prefect(view: Engine, database_settings: Settings) -> None:
     with prefect_test_harness(server_startup_timeout=120):
-        summary = dedup_flow(database_settings)
-        again = dedup_flow(database_settings, mode="incremental")
+        summary = dedup_flow(settings=database_settings)
+        again = dedup_flow(mode="incremental", settings=database_settings)
 
     assert summary["records"] == len(load_records(view))
     assert isinstance(summary["persons"], int)
