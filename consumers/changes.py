@@ -17,16 +17,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
-from confluent_kafka.schema_registry.avro import AvroSerializer
-from confluent_kafka.schema_registry.error import SchemaRegistryError
-from confluent_kafka.serialization import MessageField, SerializationContext, SerializationError
 from sqlalchemy import Engine, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from consumers.view import AgencyCase, AgencyPerson, JointCase, OutboxRelay, ViewChange
-from infra.errors import CodecError, PublishError
-from schemas.catalog import downstream_schema
+from infra.errors import PublishError
 from schemas.events import CrossBorderLinkAsserted, Envelope
 from schemas.vocabulary import Agency
 
@@ -240,28 +235,6 @@ def _millis(moment: datetime | None) -> datetime | None:
         return None
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(UTC).replace(microsecond=aware.microsecond // 1000 * 1000)
-
-
-class ChangeSerializer:
-    """JointViewChanged records in Confluent wire format (subject ``<topic>-value``)."""
-
-    def __init__(self, client: SchemaRegistryClient, topic: str) -> None:
-        self.topic = topic
-        # Registered by `casesync infra up` / `schemas register`; never auto-registered here.
-        self._serializer = AvroSerializer(
-            client,
-            Schema(downstream_schema("JointViewChanged"), "AVRO"),
-            conf={"auto.register.schemas": False},
-        )
-        self._context = SerializationContext(topic, MessageField.VALUE)
-
-    def __call__(self, record: Mapping[str, Any]) -> bytes:
-        """One record as wire-format bytes."""
-        try:
-            data = self._serializer(dict(record), self._context)
-        except (SerializationError, SchemaRegistryError, ValueError, TypeError) as exc:
-            raise CodecError(f"cannot encode JointViewChanged for {self.topic}: {exc}") from exc
-        return bytes(data or b"")
 
 
 class ChangeRelay:

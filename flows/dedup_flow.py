@@ -21,8 +21,13 @@ from flows.dedup import (
 )
 from flows.matching import MatchThresholds
 from flows.normalise import PersonRecord
+from flows.person_links import person_states, publish_states
+from infra.clients import make_producer, make_registry_client
 from infra.database import make_engine
+from infra.pseudonyms import pseudonym_key
 from infra.settings import Settings
+from schemas.codec import DownstreamSerializer
+from schemas.topics import person_links_topic
 
 # The view's rows are large and personal: never cached or persisted by Prefect (NO_CACHE).
 # I/O tasks retry: a database restart should not fail the run.
@@ -93,6 +98,7 @@ def dedup_flow(mode: str = "full", settings: Settings | None = None) -> dict[str
     changed_records = changed(settings, prior) if mode == "incremental" else None
     run = match_and_cluster(records, prior, thresholds, changed_records)
     run_id = save(settings, run, thresholds)
+    published = publish(settings, run, run_id)
     kinds: dict[str, int] = {}
     for change in run.assignment.changes:
         kinds[change.kind.value] = kinds.get(change.kind.value, 0) + 1
@@ -100,6 +106,7 @@ def dedup_flow(mode: str = "full", settings: Settings | None = None) -> dict[str
         "run_id": run_id,
         "mode": run.mode,
         "matched": len(run.rescored),
+        "persons_published": published,
         "records": len(records),
         "persons": len(set(run.assignment.person_of.values())),
         "candidate_pairs": len(run.result.pairs),
@@ -132,3 +139,19 @@ def dedup_deployments() -> list[RunnerDeployment]:
     ]
     # to_deployment is sync-or-async; called from sync code it returns the deployment.
     return [d for d in deployments if isinstance(d, RunnerDeployment)]
+
+
+@task(name="publish person links", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def publish(settings: Settings, run: DedupRun, run_id: int) -> int:
+    """Changed persons (all of them after a full run) to the compacted person-links topic."""
+    topic = person_links_topic(settings.topic_prefix)
+    states = person_states(
+        run.assignment,
+        run.records,
+        run_id=run_id,
+        key=pseudonym_key(settings),
+        now=datetime.now(UTC),
+        everyone=run.mode == "full",
+    )
+    serializer = DownstreamSerializer(make_registry_client(settings), topic, "PersonLinksChanged")
+    return publish_states(make_producer(settings), serializer, topic, states)

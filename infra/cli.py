@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import Engine
 
-from consumers.changes import ChangeRelay, ChangeSerializer
+from consumers.changes import ChangeRelay
 from consumers.database import current_revision, head_revision, upgrade
 from consumers.metrics import ConsumerMetrics
 from consumers.operations import dead_letter_headers, group_lag, replay
@@ -55,7 +55,7 @@ from producers.generate import generate as generate_caseload
 from producers.pipeline import PublishSummary, map_rows, publish_export
 from producers.publisher import Publisher
 from schemas.catalog import event_schemas
-from schemas.codec import RegistryCodec
+from schemas.codec import DownstreamSerializer, RegistryCodec
 from schemas.contract import contract_problems
 from schemas.docs import render_events_markdown
 from schemas.events import Envelope, PersonRecorded, utc_now
@@ -371,7 +371,9 @@ def joint_view_consumer(
     registry = make_registry_client(settings)
     changes = joint_view_changes_topic(settings.topic_prefix)
     producer = make_producer(settings)  # dead letters and the change stream
-    relay = ChangeRelay(engine, producer, ChangeSerializer(registry, changes), changes)
+    relay = ChangeRelay(
+        engine, producer, DownstreamSerializer(registry, changes, "JointViewChanged"), changes
+    )
     return JointViewConsumer(
         make_consumer(settings, group_id=settings.consumer_group),
         RegistryCodec(registry),

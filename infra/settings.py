@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOOPBACK = "127.0.0.1"
@@ -77,6 +77,11 @@ class Settings(BaseSettings):
         gt=0,
         lt=1,
         description="Match probability from which a pair below the link threshold is reviewed.",
+    )
+    pseudonym_key: SecretStr | None = Field(
+        default=None,
+        description="Secret for pseudonymous record keys on downstream topics (HMAC-SHA256); "
+        "default: a random key kept in <state dir>/pseudonym.key.",
     )
     startup_timeout_s: float = Field(
         default=60.0, description="How long a local service may take to become ready."

@@ -21,7 +21,7 @@ from fastavro import parse_schema, schemaless_reader
 from fastavro.read import SchemaResolutionError
 
 from infra.errors import CodecError, UnknownEventTypeError
-from schemas.catalog import event_schemas
+from schemas.catalog import downstream_schema, event_schemas
 from schemas.contract import to_record, validate_event
 from schemas.events import Envelope
 
@@ -142,3 +142,28 @@ class RegistryCodec:
             raise UnknownEventTypeError(f"schema id {schema_id} on topic {topic} is not a record")
         self._writers[schema_id] = (name, parsed)
         return name, parsed
+
+
+class DownstreamSerializer:
+    """A downstream topic's records (``schemas/downstream/``) in Confluent wire format.
+
+    Subject ``<topic>-value`` (TopicNameStrategy), registered by `casesync schemas register`;
+    never auto-registered here.
+    """
+
+    def __init__(self, client: SchemaRegistryClient, topic: str, record_name: str) -> None:
+        self.topic, self._name = topic, record_name
+        self._serializer = AvroSerializer(
+            client,
+            Schema(downstream_schema(record_name), "AVRO"),
+            conf={"auto.register.schemas": False},
+        )
+        self._context = SerializationContext(topic, MessageField.VALUE)
+
+    def __call__(self, record: Mapping[str, Any]) -> bytes:
+        """One record as wire-format bytes."""
+        try:
+            data = self._serializer(dict(record), self._context)
+        except (SerializationError, SchemaRegistryError, ValueError, TypeError) as exc:
+            raise CodecError(f"cannot encode {self._name} for {self.topic}: {exc}") from exc
+        return bytes(data or b"")

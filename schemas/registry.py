@@ -17,7 +17,7 @@ from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from infra.errors import RegistryError, SchemaCompatibilityError
 from schemas.catalog import downstream_schema, event_schemas
-from schemas.topics import agency_topics, joint_view_changes_topic
+from schemas.topics import agency_topics, joint_view_changes_topic, person_links_topic
 
 COMPATIBILITY = ConfigCompatibilityLevel.BACKWARD
 NAMESPACE = "casesync.events"
@@ -86,10 +86,12 @@ def register_downstream(client: SchemaRegistryClient, topic: str, text: str) -> 
 
 
 def register_pipeline(client: SchemaRegistryClient, prefix: str) -> list[SubjectCheck]:
-    """Every subject a pipeline needs: the contract per agency topic, and the change stream."""
+    """Every subject a pipeline needs: the contract per agency topic, and downstream topics."""
     checks = register_contract(client, agency_topics(prefix))
     changes = joint_view_changes_topic(prefix)
     checks.append(register_downstream(client, changes, downstream_schema("JointViewChanged")))
+    persons = person_links_topic(prefix)
+    checks.append(register_downstream(client, persons, downstream_schema("PersonLinksChanged")))
     return checks
 
 

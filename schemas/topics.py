@@ -49,16 +49,17 @@ def joint_view_changes_topic(prefix: str = DEFAULT_PREFIX) -> str:
     return f"{prefix}joint-view.changes"
 
 
+def person_links_topic(prefix: str = DEFAULT_PREFIX) -> str:
+    """Persons found by matching, with their (pseudonymous) records (compacted, by person)."""
+    return f"{prefix}person-links"
+
+
 def contract_topics(prefix: str = DEFAULT_PREFIX) -> list[TopicSpec]:
-    """Every topic casesync creates: one per agency, the dead letters and the change stream."""
+    """Every topic casesync creates: per agency, dead letters, change stream, person links."""
     topics = [TopicSpec(topic, AGENCY_TOPIC_PARTITIONS) for topic in agency_topics(prefix)]
     topics.append(TopicSpec(dead_letter_topic(prefix), 1))
-    topics.append(
-        TopicSpec(
-            joint_view_changes_topic(prefix),
-            AGENCY_TOPIC_PARTITIONS,
-            # Compacted: the latest record per key is the key's state, kept for ever.
-            {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"},
-        )
-    )
+    # Compacted: the latest record per key is the key's state, kept for ever.
+    compacted = {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"}
+    topics.append(TopicSpec(joint_view_changes_topic(prefix), AGENCY_TOPIC_PARTITIONS, compacted))
+    topics.append(TopicSpec(person_links_topic(prefix), AGENCY_TOPIC_PARTITIONS, compacted))
     return topics

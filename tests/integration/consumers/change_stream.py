@@ -23,7 +23,13 @@ EVENT_FIELDS = ("last_event_id", "last_event_type", "published_at")
 
 def latest_changes(settings: Settings, prefix: str) -> tuple[int, dict[str, dict[str, Any]]]:
     """(records read, the last record per key) from the change stream, nothing casesync-made."""
-    topic = joint_view_changes_topic(prefix)
+    return latest_per_key(settings, joint_view_changes_topic(prefix), "key")
+
+
+def latest_per_key(
+    settings: Settings, topic: str, key_field: str
+) -> tuple[int, dict[str, dict[str, Any]]]:
+    """(records read, the last record per key) of a downstream topic, as a subscriber reads it."""
     consumer = make_consumer(settings, group_id=f"downstream-{uuid.uuid4().hex[:8]}")
     # A fresh client and no reader schema: what any Confluent-compatible subscriber does.
     deserializer = AvroDeserializer(
@@ -37,8 +43,8 @@ def latest_changes(settings: Settings, prefix: str) -> tuple[int, dict[str, dict
     for message in messages:
         record = deserializer(message.value(), SerializationContext(topic, MessageField.VALUE))
         assert isinstance(record, dict)
-        assert (message.key() or b"").decode() == record["key"]
-        latest[record["key"]] = record
+        assert (message.key() or b"").decode() == record[key_field]
+        latest[record[key_field]] = record
     return len(messages), latest
 
 

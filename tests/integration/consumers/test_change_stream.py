@@ -9,13 +9,14 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from consumers.apply import apply_in_session
-from consumers.changes import ChangeRelay, ChangeSerializer
+from consumers.changes import ChangeRelay
 from consumers.database import upgrade
 from consumers.view import Tracking, ViewChange
 from infra.clients import make_admin, make_producer, make_registry_client
 from infra.database import make_engine
 from infra.errors import PublishError
 from infra.settings import Settings
+from schemas.codec import DownstreamSerializer
 from schemas.topics import joint_view_changes_topic
 from tests.integration.consumers.change_stream import latest_changes, stream_problems
 from tests.integration.consumers.factories import applied, link_event
@@ -40,7 +41,7 @@ def engine(database_settings: Settings) -> Engine:
 
 def _relay(engine: Engine, settings: Settings, prefix: str, **producer: str) -> ChangeRelay:
     topic = joint_view_changes_topic(prefix)
-    serializer = ChangeSerializer(make_registry_client(settings), topic)
+    serializer = DownstreamSerializer(make_registry_client(settings), topic, "JointViewChanged")
     return ChangeRelay(
         engine, make_producer(settings, **producer), serializer, topic, flush_timeout_s=5
     )

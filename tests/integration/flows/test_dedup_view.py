@@ -4,7 +4,6 @@ explanations, and the Prefect flow once under the test harness."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -34,6 +33,8 @@ from flows.matching import MatchThresholds
 from flows.records import record_id
 from infra.settings import Settings
 from producers.generate import read_person_truth
+from schemas.topics import person_links_topic
+from tests.integration.consumers.change_stream import latest_per_key
 from tests.integration.flows.conftest import fill_view
 from tests.integration.helpers import free_port
 
@@ -112,10 +113,19 @@ def test_an_unknown_pair_or_decision_is_refused(view: Engine) -> None:
         record_decision(view, "a", "b", "maybe", datetime.now(UTC))
 
 
-def test_the_dedup_flow_runs_under_prefect(view: Engine, database_settings: Settings) -> None:
+def test_the_dedup_flow_runs_under_prefect(
+    view: Engine, database_settings: Settings, service_settings: Settings, prefix: str
+) -> None:
+    settings = database_settings.model_copy(
+        update={
+            "kafka_bootstrap": service_settings.effective_kafka_bootstrap,
+            "schema_registry_url": service_settings.effective_schema_registry_url,
+            "topic_prefix": prefix,
+        }
+    )
     with prefect_test_harness(server_startup_timeout=120):
-        summary = dedup_flow(settings=database_settings)
-        again = dedup_flow(mode="incremental", settings=database_settings)
+        summary = dedup_flow(settings=settings)
+        again = dedup_flow(mode="incremental", settings=settings)
 
     assert summary["records"] == len(load_records(view))
     assert isinstance(summary["persons"], int)
@@ -127,13 +137,25 @@ def test_the_dedup_flow_runs_under_prefect(view: Engine, database_settings: Sett
         0,
         summary["persons"],
     )
+    # Every person on the compacted topic, readable by a plain deserializer, without names.
+    _read, persons = latest_per_key(settings, person_links_topic(prefix), "person_id")
+    assert summary["persons_published"] == summary["persons"] == len(persons)
+    assert again["persons_published"] == 0
+    record = next(iter(persons.values()))["records"][0]
+    assert set(record) == {"record_key", "agency", "country", "case_ref", "role"}
+    assert len(record["record_key"]) == 64  # an HMAC, not the agency's person reference
 
 
 def test_the_commands_an_operator_and_a_reviewer_use(
-    view: Engine, database_settings: Settings, tmp_path: Path
+    view: Engine,
+    database_settings: Settings,
+    service_env: dict[str, str],
+    prefix: str,
+    tmp_path: Path,
 ) -> None:
     env = {
-        **os.environ,
+        **service_env,
+        "CASESYNC_TOPIC_PREFIX": prefix,
         "CASESYNC_DATABASE_URL": database_settings.effective_database_url,
         "CASESYNC_STATE_DIR": str(tmp_path),
         "CASESYNC_PREFECT_PORT": str(free_port()),  # no server there: a temporary one is used
