@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from confluent_kafka import KafkaError, KafkaException, Message, Producer
+from confluent_kafka import Producer
 from sqlalchemy import Engine, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from consumers.view import AgencyCase, AgencyPerson, JointCase, OutboxRelay, ViewChange
-from infra.errors import PublishError
+from infra.delivery import produce_confirmed
 from schemas.events import CrossBorderLinkAsserted, Envelope
 from schemas.vocabulary import Agency
 
@@ -297,12 +297,7 @@ class ChangeRelay:
     def _publish(
         self, changes: Sequence[KeyChange], states: Mapping[str, dict[str, Any]], now: datetime
     ) -> None:
-        failures: list[str] = []
-
-        def delivered(error: KafkaError | None, message: Message) -> None:
-            if error is not None:
-                failures.append(f"{message.key()!r}: {error}")
-
+        messages = []
         for change in changes:
             state = states.get(change.key)
             if state is None:
@@ -314,17 +309,11 @@ class ChangeRelay:
                 "last_event_type": change.event_type,
                 "published_at": now,
             }
-            try:
-                self._producer.produce(
-                    self._topic,
-                    key=change.key.encode(),
-                    value=self._serialize(record),
-                    on_delivery=delivered,
-                )
-            except (BufferError, KafkaException, ValueError) as exc:  # full queue, client refusal
-                raise PublishError(f"change {change.key} not queued for {self._topic}") from exc
-            self._producer.poll(0)
-        undelivered = self._producer.flush(self._flush_timeout_s)
-        if undelivered or failures:
-            detail = "; ".join(failures[:3]) or f"{undelivered} not acknowledged in time"
-            raise PublishError(f"change stream {self._topic} did not take the changes: {detail}")
+            messages.append((change.key.encode(), self._serialize(record)))
+        produce_confirmed(
+            self._producer,
+            self._topic,
+            messages,
+            what="the changes",
+            timeout_s=self._flush_timeout_s,
+        )

@@ -8,11 +8,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from confluent_kafka import KafkaError, KafkaException, Message, Producer
+from confluent_kafka import Producer
 
 from flows.identity import Assignment, ChangeKind
 from flows.normalise import PersonRecord
-from infra.errors import PublishError
+from infra.delivery import produce_confirmed
 from schemas.vocabulary import Agency
 
 
@@ -99,29 +99,7 @@ def publish_states(
     timeout_s: float = 60.0,
 ) -> int:
     """Produce each state keyed by person id and wait for the broker; PublishError otherwise."""
-    failures: list[str] = []
-
-    def delivered(error: KafkaError | None, message: Message) -> None:
-        if error is not None:
-            failures.append(f"{message.key()!r}: {error}")
-
-    for state in states:
-        while True:
-            try:
-                producer.produce(
-                    topic,
-                    key=str(state["person_id"]).encode(),
-                    value=serialize(state),
-                    on_delivery=delivered,
-                )
-                break
-            except BufferError:  # the local queue is full: let it drain
-                producer.poll(0.1)
-            except KafkaException as exc:
-                raise PublishError(f"person {state['person_id']} not queued for {topic}") from exc
-        producer.poll(0)
-    undelivered = producer.flush(timeout_s)
-    if undelivered or failures:
-        detail = "; ".join(failures[:3]) or f"{undelivered} not acknowledged in time"
-        raise PublishError(f"{topic} did not take the person links: {detail}")
-    return len(states)
+    messages = ((str(state["person_id"]).encode(), serialize(state)) for state in states)
+    return produce_confirmed(
+        producer, topic, messages, what="the person links", timeout_s=timeout_s
+    )
