@@ -68,29 +68,32 @@ def keys_changed(case: CaseKey, joint_before: int | None, joint_after: int | Non
     return keys
 
 
+Cause = tuple[str, str]  # (event id, event type) of what changed a key
+
+
+def cause_of(event: Envelope) -> Cause:
+    """An event as the cause of a change."""
+    return str(event.event_id), event.event_type()
+
+
 def outbox_rows(
     joints_before: Mapping[CaseKey, int | None],
     joints_after: Mapping[CaseKey, int | None],
-    last_event: Mapping[CaseKey, Envelope],
+    last_cause: Mapping[CaseKey, Cause],
     now: datetime,
-    rehomed: Mapping[CaseKey, Envelope] | None = None,
+    rehomed: Mapping[CaseKey, Cause] | None = None,
 ) -> list[dict[str, Any]]:
-    """One outbox row per changed key, naming the last event that changed it.
+    """One outbox row per changed key, naming the last event (or person link) that changed it.
 
     ``rehomed`` cases were moved by a merge: their own keys point at the surviving joint case.
     """
-    changed = {case_key(*case): event for case, event in (rehomed or {}).items()}
-    for case, event in last_event.items():
+    changed = {case_key(*case): cause for case, cause in (rehomed or {}).items()}
+    for case, cause in last_cause.items():
         for key in keys_changed(case, joints_before.get(case), joints_after.get(case)):
-            changed[key] = event
+            changed[key] = cause
     return [
-        {
-            "change_key": key,
-            "event_id": str(event.event_id),
-            "event_type": event.event_type(),
-            "created_at": now,
-        }
-        for key, event in sorted(changed.items())
+        {"change_key": key, "event_id": cause[0], "event_type": cause[1], "created_at": now}
+        for key, cause in sorted(changed.items())
     ]
 
 

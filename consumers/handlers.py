@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -104,9 +105,11 @@ class BatchCache:
         self.timeline, self.facts, self.new_links = [], [], []
 
     @classmethod
-    def load(cls, session: Session, events: Sequence[Envelope]) -> BatchCache:
+    def load(
+        cls, session: Session, events: Sequence[Envelope], more_cases: Iterable[CaseKey] = ()
+    ) -> BatchCache:
         """Every agency case, person record and retraction the batch's events can touch."""
-        case_keys = {(e.agency.value, e.case_ref) for e in events}
+        case_keys = {(e.agency.value, e.case_ref) for e in events} | set(more_cases)
         case_keys |= {
             (e.counterpart_agency.value, e.counterpart_case_ref)
             for e in events
@@ -380,19 +383,22 @@ def link_cases(session: Session, applied: AppliedEvent) -> None:
     theirs = _agency_case(
         session, applied, event.counterpart_agency.value, event.counterpart_case_ref
     )
-    join_cases(session, applied, ours, theirs)
+    join_cases(session, applied.applied_at, str(applied.event.event_id), ours, theirs)
 
 
 def join_cases(
-    session: Session, applied: AppliedEvent, first: AgencyCase, second: AgencyCase
+    session: Session, at: datetime, created_by: str, first: AgencyCase, second: AgencyCase
 ) -> None:
-    """Union two agency cases' joint cases; a merge keeps the older (lower) joint case id."""
+    """Union two agency cases' joint cases; a merge keeps the older (lower) joint case id.
+
+    ``created_by`` names what joined them: an event id, or ``person:<person_id>``.
+    """
     if first.joint_case_id is None and second.joint_case_id is None:
         # Core insert without autoflush: only the new id is needed, not the batch's pending rows.
         with session.no_autoflush:
             joint_id = session.scalar(
                 insert(JointCase)
-                .values(created_at=applied.applied_at, created_by_event=str(applied.event.event_id))
+                .values(created_at=at, created_by_event=created_by)
                 .returning(JointCase.id)
             )
         first.joint_case_id = second.joint_case_id = joint_id
@@ -456,6 +462,41 @@ def retract(session: Session, applied: AppliedEvent) -> None:
     session.execute(
         update(TimelineEntry).where(TimelineEntry.event_id == withdrawn).values(outcome="retracted")
     )
+
+
+@dataclass(frozen=True)
+class PersonLinks:
+    """A person-links record (from the dedup flow), and where it was read."""
+
+    record: dict[str, Any]
+    topic: str
+    partition: int
+    offset: int
+    applied_at: datetime
+
+    def cases(self) -> list[CaseKey]:
+        """The distinct agency cases of the person's records (none unless the person is active)."""
+        if self.record.get("status") != "active":
+            return []
+        found = {
+            (Agency.from_code(r["agency"]).value, r["case_ref"])
+            for r in self.record.get("records", [])
+            if r.get("case_ref")
+        }
+        return sorted(found)
+
+
+def join_cases_of_person(session: Session, links: PersonLinks) -> list[CaseKey]:
+    """Joint cases from shared persons: one person's agency cases become one joint case.
+
+    Cases the view does not hold are skipped; the cases joined are returned.
+    """
+    cache = _cache(session)
+    cases = [cache.cases[key] for key in links.cases() if key in cache.cases]
+    by = f"person:{links.record['person_id']}"
+    for first, second in itertools.pairwise(cases):
+        join_cases(session, links.applied_at, by, first, second)
+    return [(c.agency, c.case_ref) for c in cases]
 
 
 def _set_provenance(row: AgencyCase | AgencyPerson, applied: AppliedEvent) -> None:

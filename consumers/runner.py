@@ -16,17 +16,23 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Produ
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from consumers.apply import apply_batch
+from consumers.apply import BatchResult, apply_batch
 from consumers.changes import ChangeRelay
-from consumers.handlers import AppliedEvent
+from consumers.handlers import AppliedEvent, PersonLinks
 from consumers.metrics import ConsumerMetrics
 from infra.errors import CasesyncError, CodecError
 from schemas.codec import RegistryCodec
-from schemas.topics import agency_code_of_topic, agency_topic_pattern, dead_letter_topic
+from schemas.topics import (
+    agency_code_of_topic,
+    agency_topic_pattern,
+    dead_letter_topic,
+    person_links_topic,
+)
 
 log = logging.getLogger(__name__)
 
 HANDLER_ATTEMPTS = 3
+Item = tuple[Message, AppliedEvent | PersonLinks]
 MAX_BACKOFF_S = 30.0
 
 
@@ -75,6 +81,7 @@ class JointViewConsumer:
         self._relay = relay
         self._dead_letters = dead_letters
         self._prefix, self._batch_size = topic_prefix, batch_size
+        self._person_links = person_links_topic(topic_prefix)
         self._metrics = metrics
         self._backoff = 0.5
         self.stats = ConsumerStats()
@@ -84,7 +91,7 @@ class JointViewConsumer:
     ) -> ConsumerStats:
         """Consume until ``should_stop()`` (or, if asked, until every partition is caught up)."""
         self._consumer.subscribe(
-            [agency_topic_pattern(self._prefix)],
+            [agency_topic_pattern(self._prefix), person_links_topic(self._prefix)],
             on_assign=self._on_assign,
             on_revoke=self._on_revoke,
             on_lost=self._on_lost,
@@ -139,15 +146,13 @@ class JointViewConsumer:
         self.stats.applied += applied
         self.stats.dead_letters += len(dead)
         if self._metrics is not None:
-            events = [item.event for _message, item in good]
+            events = [item.event for _message, item in good if isinstance(item, AppliedEvent)]
             self._metrics.batch_done(
                 events, [d.error_type for d in dead], time.perf_counter() - began
             )
 
-    def _decode(
-        self, messages: Sequence[Message]
-    ) -> tuple[list[tuple[Message, AppliedEvent]], list[DeadLetter]]:
-        good: list[tuple[Message, AppliedEvent]] = []
+    def _decode(self, messages: Sequence[Message]) -> tuple[list[Item], list[DeadLetter]]:
+        good: list[Item] = []
         dead: list[DeadLetter] = []
         now = datetime.now(UTC)
         for message in messages:
@@ -157,6 +162,17 @@ class JointViewConsumer:
                     log.warning("consume error on %s: %s", message.topic(), error)
                 continue
             topic = str(message.topic())
+            partition, offset = int(message.partition() or 0), int(message.offset() or 0)
+            if topic == self._person_links:
+                try:
+                    record = self._codec.decode_downstream(
+                        topic, message.value() or b"", "PersonLinksChanged"
+                    )
+                except CodecError as exc:
+                    dead.append(DeadLetter(message, type(exc).__name__, str(exc)))
+                    continue
+                good.append((message, PersonLinks(record, topic, partition, offset, now)))
+                continue
             try:
                 event = self._codec.decode(topic, message.value() or b"")
             except CodecError as exc:
@@ -166,16 +182,15 @@ class JointViewConsumer:
                 reason = f"event of agency {event.agency.code} arrived on topic {topic}"
                 dead.append(DeadLetter(message, "AgencyTopicMismatch", reason))
                 continue
-            partition, offset = int(message.partition() or 0), int(message.offset() or 0)
             good.append((message, AppliedEvent(event, topic, partition, offset, now)))
         return good, dead
 
-    def _apply(self, good: list[tuple[Message, AppliedEvent]]) -> tuple[int, list[DeadLetter]]:
+    def _apply(self, good: list[Item]) -> tuple[int, list[DeadLetter]]:
         """The batch in one transaction; if a handler fails, each event alone, with retries."""
         if not good:
             return 0, []
         try:
-            result = apply_batch(self._engine, [item for _message, item in good])
+            result = _apply_items(self._engine, [item for _message, item in good])
         except (OperationalError, DBAPIError) as exc:
             if _is_outage(exc):
                 raise DatabaseUnavailable(str(exc.orig or exc)[:300]) from exc
@@ -186,15 +201,13 @@ class JointViewConsumer:
         self.stats.duplicates += result.duplicates
         return result.applied, []
 
-    def _apply_one_by_one(
-        self, good: list[tuple[Message, AppliedEvent]]
-    ) -> tuple[int, list[DeadLetter]]:
+    def _apply_one_by_one(self, good: list[Item]) -> tuple[int, list[DeadLetter]]:
         applied = 0
         dead: list[DeadLetter] = []
         for message, item in good:
             for attempt in range(1, HANDLER_ATTEMPTS + 1):
                 try:
-                    result = apply_batch(self._engine, [item])
+                    result = _apply_items(self._engine, [item])
                 except (OperationalError, DBAPIError) as exc:
                     if _is_outage(exc):
                         raise DatabaseUnavailable(str(exc.orig or exc)[:300]) from exc
@@ -264,7 +277,7 @@ class JointViewConsumer:
                 log.info("cannot rewind %s[%s] (%s)", topic, partition, exc)
 
     def _caught_up(self) -> bool:
-        """True when the whole group has read every agency partition to its end.
+        """True when the whole group has read every agency and person-links partition to its end.
 
         Not just this process's assignment: a member that died keeps its partitions until its
         session times out, and what it had not committed is still to be applied by someone.
@@ -274,7 +287,7 @@ class JointViewConsumer:
         partitions = [
             TopicPartition(name, number)
             for name, topic in metadata.topics.items()
-            if name.startswith(head)
+            if name.startswith(head) or name == self._person_links
             for number in topic.partitions
         ]
         if not partitions or not self._consumer.assignment():
@@ -324,6 +337,13 @@ class JointViewConsumer:
             "lost %s (their new owner re-reads from the last commit)",
             ", ".join(f"{p.topic}[{p.partition}]" for p in partitions),
         )
+
+
+def _apply_items(engine: Engine, items: Sequence[AppliedEvent | PersonLinks]) -> BatchResult:
+    """Events and person links of one batch, in one transaction."""
+    events = [item for item in items if isinstance(item, AppliedEvent)]
+    links = [item for item in items if isinstance(item, PersonLinks)]
+    return apply_batch(engine, events, links)
 
 
 def _is_outage(exc: DBAPIError) -> bool:

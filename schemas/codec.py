@@ -65,6 +65,8 @@ class RegistryCodec:
             name: parse_schema(json.loads(text)) for name, text in self._schemas.items()
         }
         self._writers: dict[int, tuple[str, dict[str, Any]]] = {}
+        self._downstream_readers: dict[str, Any] = {}
+        self._downstream_writers: dict[int, Any] = {}
 
     def encode(self, topic: str, event: Envelope) -> bytes:
         """The producers' entry point: a validated event as Confluent wire-format bytes."""
@@ -107,6 +109,33 @@ class RegistryCodec:
         if not isinstance(record, dict):
             raise CodecError(f"cannot decode {event_type} from topic {topic}: not a record")
         return DecodedRecord(event_type, record, schema_id)
+
+    def decode_downstream(self, topic: str, data: bytes, record_name: str) -> dict[str, Any]:
+        """A downstream topic's record (``schemas/downstream/``), read with our reader schema."""
+        schema_id, body = self._writer_schema_id(topic, data)
+        reader = self._downstream_readers.get(record_name)
+        if reader is None:
+            reader = parse_schema(json.loads(downstream_schema(record_name)))
+            self._downstream_readers[record_name] = reader
+        writer = self._downstream_writers.get(schema_id)
+        if writer is None:
+            try:
+                text = self._client.get_schema(schema_id).schema_str or "{}"
+            except SchemaRegistryError as exc:
+                raise UnknownEventTypeError(
+                    f"schema id {schema_id} on topic {topic} is not in the registry: {exc}"
+                ) from exc
+            writer = parse_schema(json.loads(text))
+            self._downstream_writers[schema_id] = writer
+        try:
+            record = schemaless_reader(body, writer, reader)
+        except (SchemaResolutionError, ValueError, TypeError, EOFError, IndexError) as exc:
+            raise CodecError(
+                f"cannot decode {record_name} (schema id {schema_id}) from topic {topic}: {exc}"
+            ) from exc
+        if not isinstance(record, dict):
+            raise CodecError(f"cannot decode {record_name} from topic {topic}: not a record")
+        return record
 
     def _writer_schema_id(self, topic: str, data: bytes) -> tuple[int, io.BytesIO]:
         schema_id = SchemaId("AVRO")

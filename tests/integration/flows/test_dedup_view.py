@@ -14,8 +14,10 @@ from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from consumers.apply import apply_batch
+from consumers.handlers import PersonLinks
 from consumers.queries import person_view, review_queue
-from consumers.view import PersonRecordLink
+from consumers.view import AgencyCase, JointCase, PersonRecordLink, ViewChange
 from flows.dedup import (
     changed_since,
     load_records,
@@ -30,7 +32,9 @@ from flows.dedup_flow import dedup_flow
 from flows.evaluation import clusters_from_pairs, evaluate
 from flows.identity import ChangeKind
 from flows.matching import MatchThresholds
+from flows.person_links import person_states
 from flows.records import record_id
+from infra.cli import joint_view_consumer
 from infra.settings import Settings
 from producers.generate import read_person_truth
 from schemas.topics import person_links_topic
@@ -144,6 +148,17 @@ def test_the_dedup_flow_runs_under_prefect(
     record = next(iter(persons.values()))["records"][0]
     assert set(record) == {"record_key", "agency", "country", "case_ref", "role"}
     assert len(record["record_key"]) == 64  # an HMAC, not the agency's person reference
+    # The consumer applies them: agency cases of one person, in both countries, become joint.
+    consumer_settings = settings.model_copy(update={"consumer_group": f"g-{prefix}"})
+    stats = joint_view_consumer(consumer_settings, view).run(
+        lambda: False, exit_when_caught_up=True
+    )
+    assert stats.dead_letters == 0
+    with Session(view) as session:
+        by_person = session.scalars(
+            select(JointCase.id).where(JointCase.created_by_event.like("person:%"))
+        ).all()
+    assert by_person
 
 
 def test_the_commands_an_operator_and_a_reviewer_use(
@@ -214,3 +229,41 @@ def test_an_incremental_run_before_any_full_run_does_a_full_one(view: Engine) ->
     prior = prior_state(view)
 
     assert run_incremental(load_records(view), set(), prior, THRESHOLDS, datetime.now(UTC)) is None
+
+
+def _joint_of_cases(engine: Engine) -> dict[tuple[str, str], int | None]:
+    with Session(engine) as session:
+        return {
+            (c.agency, c.case_ref): c.joint_case_id for c in session.scalars(select(AgencyCase))
+        }
+
+
+def test_persons_found_across_countries_join_their_cases_in_the_view(view: Engine) -> None:
+    run = run_matching(load_records(view), prior_state(view), THRESHOLDS, datetime.now(UTC))
+    run_id = persist(view, run, THRESHOLDS, datetime.now(UTC))
+    states = person_states(
+        run.assignment, run.records, run_id=run_id, key=b"k", now=datetime.now(UTC), everyone=True
+    )
+    before = _joint_of_cases(view)
+    links = [
+        PersonLinks(state, "casesync.person-links", 0, n, datetime.now(UTC))
+        for n, state in enumerate(states)
+    ]
+
+    apply_batch(view, [], links)
+    apply_batch(view, [], links)  # a repeat changes nothing (a union is idempotent)
+
+    after = _joint_of_cases(view)
+    spanning = [item.cases() for item in links if len(item.cases()) > 1]
+    assert spanning
+    for cases in spanning:
+        assert len({after[case] for case in cases}) == 1
+        assert after[cases[0]] is not None
+    unjoined_before = sum(joint is None for joint in before.values())
+    unjoined_after = sum(joint is None for joint in after.values())
+    assert unjoined_after < unjoined_before
+    with Session(view) as session:
+        created_by = set(session.scalars(select(JointCase.created_by_event)))
+        pending = session.scalars(select(ViewChange.event_type)).all()
+    assert any(by.startswith("person:P") for by in created_by)
+    assert "PersonLinksChanged" in pending  # the change stream hears of it too

@@ -9,6 +9,7 @@ import pytest
 
 from consumers.changes import (
     case_key,
+    cause_of,
     joint_key,
     keys_changed,
     outbox_rows,
@@ -52,7 +53,9 @@ def test_one_outbox_row_per_key_naming_the_last_event() -> None:
     case = (first.agency.value, first.case_ref)
     moved = ("UK_POLICE", "UKP-9")
 
-    rows = outbox_rows({case: 1}, {case: 1}, {case: last}, NOW, rehomed={moved: first})
+    rows = outbox_rows(
+        {case: 1}, {case: 1}, {case: cause_of(last)}, NOW, rehomed={moved: cause_of(first)}
+    )
 
     assert [(r["change_key"], r["event_id"]) for r in rows] == [
         ("case:uk-police:UKP-9", str(first.event_id)),
