@@ -169,11 +169,14 @@ def comparisons() -> list[ComparisonCreator]:
 
 def blocking_rules() -> list[BlockingRuleCreator]:
     """Which pairs are compared at all: any rule suffices (their union, without repeats)."""
+    # Names alone, or a name with only the birth year, make blocks that grow with the data
+    # (a million records → hundreds of comparisons each): each rule pairs a name with a year
+    # and the other name, or with the full birth date.
     return [
-        block_on("family_name", "dob_year"),
-        block_on("given_name", "dob_year"),
-        block_on("name_tokens"),
-        block_on("family_name", "given_name"),
+        block_on("family_name", "given_name", "dob_year"),
+        block_on("name_tokens", "dob_year"),
+        block_on("family_name", "dob_year", "dob_month", "dob_day"),
+        block_on("given_name", "dob_year", "dob_month", "dob_day"),
         block_on("cnp"),
         block_on("passport"),
         block_on("phone"),
