@@ -26,7 +26,15 @@ from consumers.view import (
 )
 from flows.evaluation import clusters_from_pairs
 from flows.identity import Assignment, ChangeKind, assign_person_ids
-from flows.matching import EVIDENCE, MatchResult, MatchThresholds, match, match_incremental
+from flows.matching import (
+    EVIDENCE,
+    IN_PROCESS,
+    Backend,
+    MatchResult,
+    MatchThresholds,
+    match,
+    match_incremental,
+)
 from flows.normalise import PersonRecord, matching_row, packaged_variants
 from flows.offline import sequential_ids
 from flows.records import from_view, record_id
@@ -153,10 +161,11 @@ def run_matching(
     prior: PriorState,
     thresholds: MatchThresholds,
     started_at: datetime,
+    backend: Backend = IN_PROCESS,
 ) -> DedupRun:
     """Full matching: score every candidate pair, cluster the links, keep ids where allowed."""
     variants = packaged_variants()
-    result = match([matching_row(r, variants) for r in records], thresholds)
+    result = match([matching_row(r, variants) for r in records], thresholds, backend=backend)
     present = {r.record_id for r in records}
     links = _links(result.pairs, thresholds, prior, present)
     assignment = _assign(present, links, prior.person_of, prior)
@@ -186,12 +195,13 @@ def _assign(
     return assign_person_ids(previous, members.values(), sequential_ids(prior.age), prior.age)
 
 
-def run_incremental(
+def run_incremental(  # noqa: PLR0917 (mirrors run_matching, plus what changed)
     records: Sequence[PersonRecord],
     changed: set[str],
     prior: PriorState,
     thresholds: MatchThresholds,
     started_at: datetime,
+    backend: Backend = IN_PROCESS,
 ) -> DedupRun | None:
     """Match only new and ``changed`` records against the persons so far (saved model).
 
@@ -210,6 +220,7 @@ def run_incremental(
         [matching_row(r, variants) for r in fresh],
         prior.model,
         thresholds,
+        backend,
     )
     # Existing persons stay together: chain each person's records, then add the new links.
     chains: dict[str, list[str]] = {}

@@ -19,7 +19,7 @@ from flows.dedup import (
     run_incremental,
     run_matching,
 )
-from flows.matching import MatchThresholds
+from flows.matching import MatchThresholds, backend_for
 from flows.normalise import PersonRecord
 from flows.person_links import person_states, publish_states
 from infra.clients import make_producer, make_registry_client
@@ -57,7 +57,7 @@ def changed(settings: Settings, prior: PriorState) -> set[str]:
 def match_and_cluster(
     records: list[PersonRecord],
     prior: PriorState,
-    thresholds: MatchThresholds,
+    settings: Settings,
     changed_records: set[str] | None,
 ) -> DedupRun:
     """Normalise, predict and cluster; person ids kept where the rules allow.
@@ -66,11 +66,13 @@ def match_and_cluster(
     against the saved model; without a saved model yet, a full run happens instead.
     """
     started = datetime.now(UTC)
+    thresholds = MatchThresholds(settings.match_link_threshold, settings.match_review_threshold)
+    backend = backend_for(settings.match_backend, settings.state_dir / "spark")
     if changed_records is not None:
-        run = run_incremental(records, changed_records, prior, thresholds, started)
+        run = run_incremental(records, changed_records, prior, thresholds, started, backend)
         if run is not None:
             return run
-    return run_matching(records, prior, thresholds, started)
+    return run_matching(records, prior, thresholds, started, backend)
 
 
 @task(name="persist", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -96,7 +98,7 @@ def dedup_flow(mode: str = "full", settings: Settings | None = None) -> dict[str
     thresholds = MatchThresholds(settings.match_link_threshold, settings.match_review_threshold)
     records, prior = load(settings)
     changed_records = changed(settings, prior) if mode == "incremental" else None
-    run = match_and_cluster(records, prior, thresholds, changed_records)
+    run = match_and_cluster(records, prior, settings, changed_records)
     run_id = save(settings, run, thresholds)
     published = publish(settings, run, run_id)
     kinds: dict[str, int] = {}

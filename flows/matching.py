@@ -9,13 +9,15 @@ data allow.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink import DuckDBAPI, Linker, SettingsCreator, SparkAPI, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 
@@ -243,10 +245,49 @@ class MatchResult:
     model: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Backend:
+    """Where Splink runs: DuckDB in-process (default), or Spark (``spark`` a SparkSession)."""
+
+    name: str = "duckdb"
+    spark: Any = None
+
+
+IN_PROCESS = Backend()
+
+
+def backend_for(name: str, work_dir: Path) -> Backend:
+    """The backend a setting names (``CASESYNC_MATCH_BACKEND``); Spark starts a local session."""
+    if name == "duckdb":
+        return IN_PROCESS
+    if name == "spark":
+        from flows.spark import spark_session  # noqa: PLC0415 (pyspark is optional)
+
+        return Backend("spark", spark_session(work_dir))
+    raise ValueError(f"match backend must be duckdb or spark, not {name!r}")
+
+
+def _api(backend: Backend) -> Any:
+    if backend.name == "spark":
+        return SparkAPI(spark_session=backend.spark)  # type: ignore[no-untyped-call]
+    return DuckDBAPI()
+
+
+def _register(backend: Backend, api: Any, rows: Sequence[dict[str, Any]], name: str) -> Any:
+    # A Spark session outlives one match and keeps its views: every run gets fresh names.
+    name = f"{name}_{uuid.uuid4().hex[:8]}"
+    if backend.name == "spark":
+        from flows.spark import spark_frame  # noqa: PLC0415 (pyspark is optional)
+
+        return api.register(spark_frame(backend.spark, list(rows)), table_name=name)
+    return api.register(list(rows), table_name=name)
+
+
 def match(
     rows: Sequence[dict[str, Any]],
     thresholds: MatchThresholds = MatchThresholds(),
     model: dict[str, Any] | None = None,
+    backend: Backend = Backend(),
 ) -> MatchResult:
     """Score candidate pairs and cluster records whose match probability reaches ``link``.
 
@@ -254,8 +295,7 @@ def match(
     """
     if not rows:
         return MatchResult([], {}, model or {})
-    api = DuckDBAPI()
-    table = api.register(list(rows), table_name="person_records")
+    table = _register(backend, _api(backend), rows, "person_records")
     # Splink reports untrained levels at WARNING on every run; those are our priors, by design.
     linker = Linker(table, model if model is not None else settings(), log_level=logging.ERROR)
     if model is None:
@@ -274,6 +314,7 @@ def match_incremental(
     new: Sequence[dict[str, Any]],
     model: dict[str, Any],
     thresholds: MatchThresholds,
+    backend: Backend = Backend(),
 ) -> list[dict[str, Any]]:
     """Score ``new`` rows against ``existing`` ones and each other with a saved model.
 
@@ -282,17 +323,17 @@ def match_incremental(
     """
     if not new:
         return []
-    api = DuckDBAPI()
-    everything = api.register([*existing, *new], table_name="person_records_all")
+    api = _api(backend)
+    everything = _register(backend, api, [*existing, *new], "person_records_all")
     linker = Linker(everything, model, log_level=logging.ERROR)
     for column in ("family_name", "given_names"):
         linker.table_management.compute_tf_table(column)
-    fresh = api.register(list(new), table_name="person_records_new")
+    fresh = _register(backend, api, new, "person_records_new")
     pairs = linker.inference.predict_within(
         fresh, threshold_match_probability=thresholds.review
     ).as_record_list()
     if existing:
-        known = api.register(list(existing), table_name="person_records_known")
+        known = _register(backend, api, existing, "person_records_known")
         pairs += linker.inference.predict_between(
             known, fresh, threshold_match_probability=thresholds.review
         ).as_record_list()

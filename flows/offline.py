@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flows.identity import Assignment, assign_person_ids
-from flows.matching import MatchResult, MatchThresholds, match
+from flows.matching import Backend, MatchResult, MatchThresholds, match
 from flows.normalise import PersonRecord, matching_row, packaged_variants
 
 PERSON_ID = re.compile(r"^P(\d+)$")
@@ -35,11 +35,12 @@ def deduplicate(
     records: Sequence[PersonRecord],
     thresholds: MatchThresholds | None = None,
     previous: Mapping[str, str] | None = None,
+    backend: Backend | None = None,
 ) -> Deduplication:
     """Match ``records`` and give each cluster a person id (kept from ``previous`` if it can)."""
     variants = packaged_variants()
     rows = [matching_row(r, variants) for r in records]
-    result = match(rows, thresholds or MatchThresholds())
+    result = match(rows, thresholds or MatchThresholds(), backend=backend or Backend())
     members: dict[str, set[str]] = {}
     for record in records:
         cluster = result.clusters.get(record.record_id, f"single:{record.record_id}")

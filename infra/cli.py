@@ -520,7 +520,10 @@ def dedup(
     except (OSError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(code=1) from None
-    run = deduplicate(records, _thresholds(settings), earlier)
+    from flows.matching import backend_for  # noqa: PLC0415
+
+    backend = backend_for(settings.match_backend, settings.state_dir / "spark")
+    run = deduplicate(records, _thresholds(settings), earlier, backend)
     write_clusters(out, run.assignment.person_of)
     kinds = Counter(change.kind.value for change in run.assignment.changes)
     console.print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -77,6 +78,10 @@ class Settings(BaseSettings):
         gt=0,
         lt=1,
         description="Match probability from which a pair below the link threshold is reviewed.",
+    )
+    match_backend: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="Where person matching runs: DuckDB in-process, or Spark in local mode.",
     )
     pseudonym_key: SecretStr | None = Field(
         default=None,
