@@ -156,6 +156,89 @@ class DedupRun:
     rescored: frozenset[str]
 
 
+@dataclass(frozen=True)
+class MatchPlan:
+    """Which records a run matches, and against what."""
+
+    mode: str  # full | incremental
+    previous: dict[str, str]  # record → person that the run starts from
+    fresh: list[PersonRecord]  # records to match
+    known: list[PersonRecord]  # records already assigned (incremental runs only)
+
+
+def plan_run(
+    records: Sequence[PersonRecord], prior: PriorState, changed: set[str] | None
+) -> MatchPlan:
+    """Full (``changed`` None, or no saved model yet), or incremental: new and changed records.
+
+    A changed record leaves its person first (the person keeps its id) and is matched again.
+    """
+    if changed is None or prior.model is None:
+        return MatchPlan("full", dict(prior.person_of), list(records), [])
+    present = {r.record_id for r in records}
+    previous = {r: p for r, p in prior.person_of.items() if r in present and r not in changed}
+    fresh = [r for r in records if r.record_id not in previous]
+    known = [r for r in records if r.record_id in previous]
+    return MatchPlan("incremental", previous, fresh, known)
+
+
+def normalise(records: Sequence[PersonRecord]) -> list[dict[str, Any]]:
+    """The matcher's input rows."""
+    variants = packaged_variants()
+    return [matching_row(r, variants) for r in records]
+
+
+@dataclass(frozen=True)
+class MatcherInput:
+    """A plan's records as the matcher's rows."""
+
+    fresh: list[dict[str, Any]]
+    known: list[dict[str, Any]]
+
+
+def normalise_plan(plan: MatchPlan) -> MatcherInput:
+    """Normalise the records a plan matches (and, incremental, those it matches against)."""
+    return MatcherInput(normalise(plan.fresh), normalise(plan.known))
+
+
+def predict(
+    plan: MatchPlan,
+    rows: MatcherInput,
+    prior: PriorState,
+    thresholds: MatchThresholds,
+    backend: Backend = IN_PROCESS,
+) -> MatchResult:
+    """Scored pairs: a trained model over everything, or the saved one on the fresh records."""
+    if plan.mode == "full":
+        return match(rows.fresh, thresholds, backend=backend)
+    if prior.model is None:
+        raise ValueError("an incremental plan needs a saved model")
+    pairs = match_incremental(rows.known, rows.fresh, prior.model, thresholds, backend)
+    return MatchResult(pairs, {}, prior.model)
+
+
+def cluster(  # noqa: PLR0917 (one step of the flow, its inputs)
+    records: Sequence[PersonRecord],
+    plan: MatchPlan,
+    result: MatchResult,
+    prior: PriorState,
+    thresholds: MatchThresholds,
+    started_at: datetime,
+) -> DedupRun:
+    """Links (decisions honoured), connected components, and person ids kept where allowed."""
+    present = {r.record_id for r in records}
+    links = _links(result.pairs, thresholds, prior, present)
+    if plan.mode == "incremental":
+        # Existing persons stay together: chain each person's records.
+        chains: dict[str, list[str]] = {}
+        for record, person in sorted(plan.previous.items()):
+            chains.setdefault(person, []).append(record)
+        links |= {pair for chain in chains.values() for pair in itertools.pairwise(chain)}
+    assignment = _assign(present, links, plan.previous, prior)
+    rescored = frozenset(r.record_id for r in plan.fresh)
+    return DedupRun(plan.mode, started_at, records, result, links, assignment, rescored)
+
+
 def run_matching(
     records: Sequence[PersonRecord],
     prior: PriorState,
@@ -164,12 +247,28 @@ def run_matching(
     backend: Backend = IN_PROCESS,
 ) -> DedupRun:
     """Full matching: score every candidate pair, cluster the links, keep ids where allowed."""
-    variants = packaged_variants()
-    result = match([matching_row(r, variants) for r in records], thresholds, backend=backend)
-    present = {r.record_id for r in records}
-    links = _links(result.pairs, thresholds, prior, present)
-    assignment = _assign(present, links, prior.person_of, prior)
-    return DedupRun("full", started_at, records, result, links, assignment, frozenset(present))
+    plan = plan_run(records, prior, None)
+    result = predict(plan, normalise_plan(plan), prior, thresholds, backend)
+    return cluster(records, plan, result, prior, thresholds, started_at)
+
+
+def run_incremental(  # noqa: PLR0917 (mirrors run_matching, plus what changed)
+    records: Sequence[PersonRecord],
+    changed: set[str],
+    prior: PriorState,
+    thresholds: MatchThresholds,
+    started_at: datetime,
+    backend: Backend = IN_PROCESS,
+) -> DedupRun | None:
+    """Match only new and ``changed`` records against the persons so far (saved model).
+
+    None when there is no saved model yet (a full run comes first).
+    """
+    if prior.model is None:
+        return None
+    plan = plan_run(records, prior, changed)
+    result = predict(plan, normalise_plan(plan), prior, thresholds, backend)
+    return cluster(records, plan, result, prior, thresholds, started_at)
 
 
 def _links(
@@ -193,45 +292,6 @@ def _assign(
     for record, root in components.items():
         members.setdefault(root, set()).add(record)
     return assign_person_ids(previous, members.values(), sequential_ids(prior.age), prior.age)
-
-
-def run_incremental(  # noqa: PLR0917 (mirrors run_matching, plus what changed)
-    records: Sequence[PersonRecord],
-    changed: set[str],
-    prior: PriorState,
-    thresholds: MatchThresholds,
-    started_at: datetime,
-    backend: Backend = IN_PROCESS,
-) -> DedupRun | None:
-    """Match only new and ``changed`` records against the persons so far (saved model).
-
-    None when there is no saved model yet (a full run comes first). A changed record leaves its
-    person first (the person keeps its id) and is matched again like a new one.
-    """
-    if prior.model is None:
-        return None
-    variants = packaged_variants()
-    present = {r.record_id for r in records}
-    previous = {r: p for r, p in prior.person_of.items() if r in present and r not in changed}
-    fresh = [r for r in records if r.record_id not in previous]
-    known = [r for r in records if r.record_id in previous]
-    pairs = match_incremental(
-        [matching_row(r, variants) for r in known],
-        [matching_row(r, variants) for r in fresh],
-        prior.model,
-        thresholds,
-        backend,
-    )
-    # Existing persons stay together: chain each person's records, then add the new links.
-    chains: dict[str, list[str]] = {}
-    for record, person in sorted(previous.items()):
-        chains.setdefault(person, []).append(record)
-    kept = {pair for chain in chains.values() for pair in itertools.pairwise(chain)}
-    links = _links(pairs, thresholds, prior, present) | kept
-    assignment = _assign(present, links, previous, prior)
-    result = MatchResult(pairs, {}, prior.model)
-    touched = frozenset(r.record_id for r in fresh)
-    return DedupRun("incremental", started_at, records, result, links, assignment, touched)
 
 
 def persist(engine: Engine, run: DedupRun, thresholds: MatchThresholds, now: datetime) -> int:

@@ -11,15 +11,19 @@ from prefect.schedules import Cron, Interval
 
 from flows.dedup import (
     DedupRun,
+    MatcherInput,
+    MatchPlan,
     PriorState,
     changed_since,
+    cluster,
     load_records,
+    normalise_plan,
     persist,
+    plan_run,
+    predict,
     prior_state,
-    run_incremental,
-    run_matching,
 )
-from flows.matching import MatchThresholds, backend_for
+from flows.matching import MatchResult, MatchThresholds, backend_for
 from flows.normalise import PersonRecord
 from flows.person_links import person_states, publish_states
 from infra.clients import make_producer, make_registry_client
@@ -53,26 +57,43 @@ def changed(settings: Settings, prior: PriorState) -> set[str]:
         engine.dispose()
 
 
-@task(name="match and cluster", cache_policy=NO_CACHE)
-def match_and_cluster(
+@task(name="plan", cache_policy=NO_CACHE)
+def plan_task(
+    records: list[PersonRecord], prior: PriorState, changed_records: set[str] | None
+) -> MatchPlan:
+    """What the run matches: everything, or (incremental) new and changed records."""
+    return plan_run(records, prior, changed_records)
+
+
+@task(name="normalise", cache_policy=NO_CACHE)
+def normalise_task(plan: MatchPlan) -> MatcherInput:
+    """Names, dates, identifiers and phones to comparable keys."""
+    return normalise_plan(plan)
+
+
+@task(name="predict", cache_policy=NO_CACHE)
+def predict_task(
+    plan: MatchPlan, rows: MatcherInput, prior: PriorState, settings: Settings
+) -> MatchResult:
+    """Train (full runs) and score candidate pairs."""
+    backend = backend_for(settings.match_backend, settings.state_dir / "spark")
+    return predict(plan, rows, prior, _thresholds(settings), backend)
+
+
+@task(name="cluster", cache_policy=NO_CACHE)
+def cluster_task(
     records: list[PersonRecord],
+    plan: MatchPlan,
+    result: MatchResult,
     prior: PriorState,
     settings: Settings,
-    changed_records: set[str] | None,
 ) -> DedupRun:
-    """Normalise, predict and cluster; person ids kept where the rules allow.
+    """Links, clusters and stable person ids."""
+    return cluster(records, plan, result, prior, _thresholds(settings), datetime.now(UTC))
 
-    With ``changed_records`` (incremental mode) only new and changed records are matched,
-    against the saved model; without a saved model yet, a full run happens instead.
-    """
-    started = datetime.now(UTC)
-    thresholds = MatchThresholds(settings.match_link_threshold, settings.match_review_threshold)
-    backend = backend_for(settings.match_backend, settings.state_dir / "spark")
-    if changed_records is not None:
-        run = run_incremental(records, changed_records, prior, thresholds, started, backend)
-        if run is not None:
-            return run
-    return run_matching(records, prior, thresholds, started, backend)
+
+def _thresholds(settings: Settings) -> MatchThresholds:
+    return MatchThresholds(settings.match_link_threshold, settings.match_review_threshold)
 
 
 @task(name="persist", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -95,11 +116,13 @@ def dedup_flow(mode: str = "full", settings: Settings | None = None) -> dict[str
     if mode not in ("full", "incremental"):
         raise ValueError(f"mode must be full or incremental, not {mode!r}")
     settings = settings or Settings()
-    thresholds = MatchThresholds(settings.match_link_threshold, settings.match_review_threshold)
     records, prior = load(settings)
     changed_records = changed(settings, prior) if mode == "incremental" else None
-    run = match_and_cluster(records, prior, settings, changed_records)
-    run_id = save(settings, run, thresholds)
+    plan = plan_task(records, prior, changed_records)
+    rows = normalise_task(plan)
+    result = predict_task(plan, rows, prior, settings)
+    run = cluster_task(records, plan, result, prior, settings)
+    run_id = save(settings, run, _thresholds(settings))
     published = publish(settings, run, run_id)
     kinds: dict[str, int] = {}
     for change in run.assignment.changes:
