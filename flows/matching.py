@@ -34,6 +34,7 @@ EVIDENCE = (
     "passport",
     "phone",
     "role",
+    "exploitation",
 )
 
 
@@ -166,6 +167,10 @@ def comparisons() -> list[ComparisonCreator]:
         _document("passport", m_differ=0.05),
         _document("phone", m_differ=0.3),
         cl.ExactMatch("role").configure(m_probabilities=[0.95, 0.05], u_probabilities=[0.5, 0.5]),
+        # Case context: one person's records name the same forms of exploitation, mostly.
+        cl.ExactMatch("exploitation").configure(
+            m_probabilities=[0.85, 0.15], u_probabilities=[0.35, 0.65]
+        ),
     ]
 
 

@@ -170,6 +170,8 @@ class PersonRecord:
     phone: str | None = None
     role: str | None = None
     case_ref: str | None = None
+    # Case context: the forms of exploitation the record's case names (HTCDS codes).
+    exploitation_types: Sequence[str] = ()
 
 
 def matching_row(record: PersonRecord, variants: GivenNameVariants) -> dict[str, Any]:
@@ -208,6 +210,10 @@ def matching_row(record: PersonRecord, variants: GivenNameVariants) -> dict[str,
         or (None if facts else document_number(record.national_id)),
         "phone": e164(record.phone),
         "role": (record.role or "").upper() or None,
+        "exploitation": ",".join(
+            sorted({t.upper() for t in record.exploitation_types} - {"UNKNOWN"})
+        )
+        or None,
     }
 
 

@@ -51,6 +51,7 @@ def from_event(event: PersonRecorded) -> PersonRecord:
         phone=event.phones[0] if event.phones else None,
         role=event.role.value,
         case_ref=event.case_ref,
+        exploitation_types=tuple(t.value for t in event.exploitation_types),
     )
 
 
@@ -80,6 +81,7 @@ def from_view(person: AgencyPerson) -> PersonRecord:
         phone=person.phones[0] if person.phones else None,
         role=person.role,
         case_ref=person.case_ref,
+        exploitation_types=tuple(person.exploitation_types),
     )
 
 
