@@ -30,9 +30,8 @@ from flows.matching import blocking_rules
 from flows.normalise import matching_row, packaged_variants
 from flows.offline import deduplicate
 from flows.records import CSV_COLUMNS, latest_records, read_csv, record_id
-from producers.agencies import adapter_for
-from producers.generate import EXPORT_FILES, generate, read_person_truth
-from producers.pipeline import map_rows
+from producers.generate import generate, read_person_truth
+from producers.pipeline import caseload_events
 from schemas.events import PersonRecorded
 
 PERSON_RECORDS_PER_VICTIM = 3.15  # the generator's mix (victims, suspects, several agencies)
@@ -41,14 +40,7 @@ PERSON_RECORDS_PER_VICTIM = 3.15  # the generator's mix (victims, suspects, seve
 def prepare(folder: Path, records: int, seed: int) -> None:
     """Generate a caseload of about ``records`` person records; write persons.csv, truth.csv."""
     generate(folder, weeks=12, victims=int(records / PERSON_RECORDS_PER_VICTIM) + 1, seed=seed)
-    events = [
-        e
-        for agency, name in EXPORT_FILES.items()
-        for _line, outcome in map_rows(adapter_for(agency), folder / name)
-        if isinstance(outcome, list)
-        for e in outcome
-        if isinstance(e, PersonRecorded)
-    ]
+    events = [e for e in caseload_events(folder) if isinstance(e, PersonRecorded)]
     with (folder / "persons.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(CSV_COLUMNS)

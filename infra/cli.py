@@ -52,7 +52,7 @@ from producers.agencies import adapter_for
 from producers.exports import count_lines
 from producers.generate import EXPORT_FILES, read_person_truth
 from producers.generate import generate as generate_caseload
-from producers.pipeline import PublishSummary, map_rows, publish_export
+from producers.pipeline import PublishSummary, caseload_events, publish_export
 from producers.publisher import Publisher
 from schemas.catalog import event_schemas
 from schemas.codec import DownstreamSerializer, RegistryCodec
@@ -468,7 +468,7 @@ def consume(
         typer.Option("--exit-when-caught-up", help="Stop once every partition is read to its end."),
     ] = False,
 ) -> None:
-    """Keep the joint view up to date from every agency topic (SIGTERM/SIGINT stop it cleanly)."""
+    """Keep the joint view up to date from the agency topics and person links (SIGTERM stops it)."""
     settings = _settings(ctx)
     try:
         _require_services(settings)
@@ -543,15 +543,7 @@ def _caseload_records(folder: Path) -> tuple[list[PersonRecord], dict[str, str]]
     """A generated caseload's latest person records, and its ground truth by record id."""
     from flows.records import latest_records, record_id  # noqa: PLC0415
 
-    events = [
-        event
-        for agency, name in EXPORT_FILES.items()
-        for _line, outcome in map_rows(adapter_for(agency), folder / name)
-        if isinstance(outcome, list)
-        for event in outcome
-        if isinstance(event, PersonRecorded)
-    ]
-    records = latest_records(events)
+    records = latest_records(e for e in caseload_events(folder) if isinstance(e, PersonRecorded))
     truth = {
         record_id(agency, person_ref): person
         for agency, person_ref, person in read_person_truth(folder)

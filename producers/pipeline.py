@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +43,14 @@ def map_rows(adapter: Adapter, path: Path) -> Iterator[tuple[int, list[Envelope]
             yield number, adapter.to_events(row)
         except ExportRowError as exc:
             yield number, Reject(number, exc.field, exc.reason)
+
+
+def caseload_events(folder: Path, agencies: Iterable[str] | None = None) -> Iterator[Envelope]:
+    """Every valid event of a generated caseload's exports (``agencies``: default all five)."""
+    for agency in agencies if agencies is not None else EXPORT_FILES:
+        for _line, outcome in map_rows(adapter_for(agency), folder / EXPORT_FILES[agency]):
+            if isinstance(outcome, list):
+                yield from outcome
 
 
 def publish_export(

@@ -14,9 +14,8 @@ from consumers.database import upgrade
 from consumers.handlers import AppliedEvent
 from infra.database import make_engine
 from infra.settings import Settings
-from producers.agencies import adapter_for
 from producers.generate import EXPORT_FILES, generate
-from producers.pipeline import map_rows
+from producers.pipeline import caseload_events
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +30,7 @@ def fill_view(engine: Engine, caseload: Path, agencies: Iterable[str]) -> None:
     now = datetime.now(UTC)
     events = [
         AppliedEvent(event, "casesync.events.test", 0, offset, now)
-        for offset, event in enumerate(
-            e
-            for agency in agencies
-            for _line, outcome in map_rows(adapter_for(agency), caseload / EXPORT_FILES[agency])
-            if isinstance(outcome, list)
-            for e in outcome
-        )
+        for offset, event in enumerate(caseload_events(caseload, agencies))
     ]
     for start in range(0, len(events), 500):
         apply_batch(engine, events[start : start + 500])

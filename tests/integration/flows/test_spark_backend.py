@@ -10,9 +10,8 @@ import pytest
 from flows.matching import IN_PROCESS, MatchThresholds, backend_for, match
 from flows.normalise import matching_row, packaged_variants
 from flows.records import latest_records
-from producers.agencies import adapter_for
-from producers.generate import EXPORT_FILES, generate
-from producers.pipeline import map_rows
+from producers.generate import generate
+from producers.pipeline import caseload_events
 from schemas.events import PersonRecorded
 from tests.unit.flows.people import DOBRE, people, rows
 
@@ -34,14 +33,7 @@ def spark_backend(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-
 
 def _caseload_rows(folder: Path) -> list[dict[str, object]]:
     generate(folder, weeks=12, victims=80, seed=3, bad_row_rate=0.0)
-    events = [
-        e
-        for agency, name in EXPORT_FILES.items()
-        for _line, outcome in map_rows(adapter_for(agency), folder / name)
-        if isinstance(outcome, list)
-        for e in outcome
-        if isinstance(e, PersonRecorded)
-    ]
+    events = [e for e in caseload_events(folder) if isinstance(e, PersonRecorded)]
     variants = packaged_variants()
     return [matching_row(r, variants) for r in latest_records(events)]
 
