@@ -25,13 +25,12 @@ from infra.cli import joint_view_consumer
 from infra.clients import make_admin, make_consumer, make_producer, make_registry_client
 from infra.database import make_engine, normalise_database_url
 from infra.settings import Settings
-from infra.topics import ensure_topics
 from producers.generate import generate
 from producers.pipeline import publish_caseload
 from producers.publisher import Publisher
 from schemas.codec import RegistryCodec
-from schemas.registry import register_pipeline
-from schemas.topics import agency_topics, contract_topics
+from schemas.registry import install_pipeline
+from schemas.topics import agency_topics
 
 
 def bench_database(folder: Path) -> str:
@@ -46,19 +45,23 @@ def bench_database(folder: Path) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def bench_settings(folder: Path, label: str) -> Settings:
+    """Settings of a fresh pipeline (own prefix, own database), services up and installed."""
+    prefix = f"{label}{uuid.uuid4().hex[:6]}."
+    settings = Settings(topic_prefix=prefix, database_url=bench_database(folder), metrics_port=0)
+    services.up(settings)
+    install_pipeline(make_admin(settings), make_registry_client(settings), prefix)
+    return settings
+
+
 def main() -> None:
     """Publish a caseload, then time both sides reading it."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--victims", type=int, default=3000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        prefix = f"bench{uuid.uuid4().hex[:6]}."
-        settings = Settings(
-            topic_prefix=prefix, database_url=bench_database(Path(folder)), metrics_port=0
-        )
-        services.up(settings)
-        ensure_topics(make_admin(settings), contract_topics(prefix))
-        register_pipeline(make_registry_client(settings), prefix)
+        settings = bench_settings(Path(folder), "bench")
+        prefix = settings.topic_prefix
         caseload = Path(folder)
         generate(caseload, weeks=12, victims=args.victims, seed=7, bad_row_rate=0.0)
         publisher = Publisher(

@@ -23,21 +23,18 @@ import time
 import uuid
 from pathlib import Path
 
-from consume_bench import bench_database
+from consume_bench import bench_settings
 
 from consumers.database import upgrade
 from consumers.operations import group_lag
-from infra import services
-from infra.clients import make_admin, make_consumer, make_producer, make_registry_client
+from infra.clients import make_consumer, make_producer, make_registry_client
 from infra.database import make_engine
 from infra.settings import Settings
-from infra.topics import ensure_topics
 from producers.agencies import adapter_for
 from producers.generate import EXPORT_FILES, generate
 from producers.pipeline import map_rows
 from schemas.codec import RegistryCodec
-from schemas.registry import register_pipeline
-from schemas.topics import agency_topic, agency_topics, contract_topics
+from schemas.topics import agency_topic, agency_topics
 
 EVENTS_PER_VICTIM = 8.3  # measured on the generator's default mix
 Message = tuple[str, bytes, bytes]
@@ -160,14 +157,9 @@ def main() -> None:
     parser.add_argument("--drain-timeout", type=int, default=600)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        prefix = f"lag{uuid.uuid4().hex[:6]}."
+        settings = bench_settings(Path(folder), "lag")
+        prefix = settings.topic_prefix
         group = f"lag-{uuid.uuid4().hex[:6]}"
-        settings = Settings(
-            topic_prefix=prefix, database_url=bench_database(Path(folder)), metrics_port=0
-        )
-        services.up(settings)
-        ensure_topics(make_admin(settings), contract_topics(prefix))
-        register_pipeline(make_registry_client(settings), prefix)
         victims = int(args.rate * args.seconds / EVENTS_PER_VICTIM) + 1
         generate(Path(folder), weeks=12, victims=victims, seed=7, bad_row_rate=0.0)
         codec = RegistryCodec(make_registry_client(settings))

@@ -47,7 +47,6 @@ from infra.prefect_server import PrefectServerService
 from infra.registry import registry_answers
 from infra.service import ServiceState, ServiceStatus
 from infra.settings import Settings
-from infra.topics import ensure_topics
 from producers.agencies import adapter_for
 from producers.exports import count_lines
 from producers.generate import EXPORT_FILES, read_person_truth
@@ -59,10 +58,15 @@ from schemas.codec import DownstreamSerializer, RegistryCodec
 from schemas.contract import contract_problems
 from schemas.docs import render_events_markdown
 from schemas.events import Envelope, PersonRecorded, utc_now
-from schemas.registry import SubjectCheck, SubjectState, check_contract, register_pipeline
+from schemas.registry import (
+    SubjectCheck,
+    SubjectState,
+    check_contract,
+    install_pipeline,
+    register_pipeline,
+)
 from schemas.topics import (
     agency_topics,
-    contract_topics,
     dead_letter_topic,
     joint_view_changes_topic,
 )
@@ -144,9 +148,7 @@ def _bring_up(settings: Settings, with_prefect: bool) -> list[ServiceStatus]:
     if down:
         names = ", ".join(f"{s.name} at {s.address}" for s in down)
         raise CasesyncError(f"configured external service(s) do not answer: {names}")
-    topics = contract_topics(settings.topic_prefix)
-    ensure_topics(make_admin(settings), topics)
-    register_pipeline(make_registry_client(settings), settings.topic_prefix)
+    install_pipeline(make_admin(settings), make_registry_client(settings), settings.topic_prefix)
     return statuses
 
 

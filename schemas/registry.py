@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import (
     ConfigCompatibilityLevel,
     Schema,
@@ -16,8 +17,14 @@ from confluent_kafka.schema_registry import (
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from infra.errors import RegistryError, SchemaCompatibilityError
+from infra.topics import ensure_topics
 from schemas.catalog import downstream_schema, event_schemas
-from schemas.topics import agency_topics, joint_view_changes_topic, person_links_topic
+from schemas.topics import (
+    agency_topics,
+    contract_topics,
+    joint_view_changes_topic,
+    person_links_topic,
+)
 
 COMPATIBILITY = ConfigCompatibilityLevel.BACKWARD
 NAMESPACE = "casesync.events"
@@ -93,6 +100,12 @@ def register_pipeline(client: SchemaRegistryClient, prefix: str) -> list[Subject
     persons = person_links_topic(prefix)
     checks.append(register_downstream(client, persons, downstream_schema("PersonLinksChanged")))
     return checks
+
+
+def install_pipeline(admin: AdminClient, client: SchemaRegistryClient, prefix: str) -> None:
+    """Everything a pipeline with ``prefix`` needs on the broker and registry (idempotent)."""
+    ensure_topics(admin, contract_topics(prefix))
+    register_pipeline(client, prefix)
 
 
 def check_contract(

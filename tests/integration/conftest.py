@@ -20,8 +20,7 @@ from infra.registry import registry_answers
 from infra.service import ServiceState
 from infra.settings import Settings
 from infra.topics import TopicSpec, ensure_topics
-from schemas.registry import register_contract, register_pipeline
-from schemas.topics import contract_topics
+from schemas.registry import install_pipeline, register_contract
 from tests.conftest import service_missing
 from tests.integration.containers import ContainerEndpoints, docker_answers, start_containers
 
@@ -160,6 +159,5 @@ def database_settings(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]
 def prefix(service_settings: Settings) -> str:
     """A topic prefix of this test's own: its agency topics, DLQ and subjects."""
     value = f"t{uuid.uuid4().hex[:10]}."
-    ensure_topics(make_admin(service_settings), contract_topics(value))
-    register_pipeline(make_registry_client(service_settings), value)
+    install_pipeline(make_admin(service_settings), make_registry_client(service_settings), value)
     return value
