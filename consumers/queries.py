@@ -38,7 +38,7 @@ def view_counts(engine: Engine) -> list[tuple[str, str]]:
                 "agency person records",
                 session.scalar(select(func.count()).select_from(AgencyPerson)),
             ),
-            ("joint cases (from asserted links)", session.scalar(live_joint)),
+            ("joint cases (asserted links, shared persons)", session.scalar(live_joint)),
             ("cross-border links", session.scalar(select(func.count()).select_from(CaseLink))),
             (
                 "referrals, decisions, charges, prosecutions, outcomes",

@@ -297,3 +297,35 @@ class PersonChangeEntry(Base):
     kind: Mapped[str] = mapped_column(String(10))
     person_id: Mapped[str] = mapped_column(String(20))
     others: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class StatsSnapshot(Base):
+    """One run of the weekly statistics: the report week, when, and under which rule."""
+
+    __tablename__ = "stats_snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_week: Mapped[str] = mapped_column(String(8))
+    first_week: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    k: Mapped[int] = mapped_column(Integer)
+    match_run_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    cells: Mapped[int] = mapped_column(Integer, default=0)
+    suppressed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsCell(Base):
+    """One figure of a snapshot: its full (restricted) value and whether public output hides it."""
+
+    __tablename__ = "stats_cells"
+
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("stats_snapshots.id"), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(40), primary_key=True)
+    view: Mapped[str] = mapped_column(String(20), primary_key=True)
+    period: Mapped[str] = mapped_column(String(12), primary_key=True)
+    week: Mapped[str] = mapped_column(String(8), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+    suppression: Mapped[str | None] = mapped_column(String(10), default=None)  # primary|secondary

@@ -10,7 +10,8 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -36,7 +37,7 @@ from consumers.queries import (
     unmatched,
     view_counts,
 )
-from consumers.reader import read_raw_to_end, read_to_end
+from consumers.reader import read_raw_to_end
 from consumers.runner import ConsumerStats, JointViewConsumer
 from infra import services
 from infra.clients import make_admin, make_consumer, make_producer, make_registry_client
@@ -308,13 +309,27 @@ def generate(
 
 
 @app.command()
-def demo(ctx: typer.Context) -> None:
-    """Bring up infra, generate a small caseload, publish every agency's export, read it back."""
+def demo(
+    ctx: typer.Context,
+    victims: Annotated[int, typer.Option(min=1, help="Real victims in the demo caseload.")] = 300,
+    weeks: Annotated[int, typer.Option(min=1, help="Weeks of caseload, ending 2026-W48.")] = 12,
+) -> None:
+    """The whole pipeline: infra up, generate, publish, consume, de-duplicate, weekly statistics.
+
+    Leaves the services running (`casesync infra down` stops them).
+    """
+    from flows.dedup_flow import dedup_flow  # noqa: PLC0415
+    from flows.report import RESTRICTED  # noqa: PLC0415
+    from flows.statistics import iso_week  # noqa: PLC0415
+    from flows.stats_flow import weekly_statistics  # noqa: PLC0415
+    from producers.generate import DEFAULT_UNTIL  # noqa: PLC0415
+
     settings = _settings(ctx)
     caseload = settings.state_dir / "demo-caseload"
     try:
         _bring_up(settings, with_prefect=False)
-        generate_caseload(caseload, weeks=12, victims=300, seed=7)
+        console.print(f"1/6 services up; generating {victims} victims into {caseload}")
+        generate_caseload(caseload, weeks=weeks, victims=victims, seed=7)
         rows = []
         for agency, name in EXPORT_FILES.items():
             summary = _publish_file(
@@ -326,37 +341,31 @@ def demo(ctx: typer.Context) -> None:
                 dry_run=False,
             )
             rows.append(_summary_rows(agency, summary))
-        _print_table(f"published the demo caseload from {caseload}", SUMMARY_COLUMNS, rows)
-        consumer = make_consumer(settings, group_id=f"casesync-demo-{uuid.uuid4().hex[:8]}")
-        try:
-            events = read_to_end(
-                consumer,
-                RegistryCodec(make_registry_client(settings)),
-                agency_topics(settings.topic_prefix),
-                120,
+        _print_table(f"2/6 published the demo caseload from {caseload}", SUMMARY_COLUMNS, rows)
+        applied = _apply_to_view(settings)
+        console.print(
+            f"3/6 joint view ({settings.effective_database_url}): applied {applied.applied} "
+            f"events, skipped {applied.duplicates} repeats, {applied.dead_letters} dead letters"
+        )
+        with _prefect_context(settings):
+            matched = dedup_flow(mode="full", settings=settings)
+            console.print(
+                f"4/6 de-duplication: {matched['records']} person records -> "
+                f"{matched['persons']} persons, {matched['persons_published']} published"
             )
-        finally:
-            consumer.close()
+            _apply_to_view(settings)  # person links join each person's agency cases
+            console.print(
+                "5/6 applied the person links: a person's agency cases are one joint case"
+            )
+            summary_stats = weekly_statistics(week=iso_week(DEFAULT_UNTIL), settings=settings)
     except CasesyncError as exc:
         raise _fail(exc) from exc
-    counts = Counter((e.topic, e.event.event_type()) for e in events)
-    distinct = len({e.event.event_id for e in events})
-    _print_table(
-        f"read back {len(events)} messages, {distinct} distinct events (re-runs repeat ids)",
-        ("topic", "event", "messages"),
-        [(topic, event_type, str(n)) for (topic, event_type), n in sorted(counts.items())],
-    )
-    try:
-        stats = _apply_to_view(settings)
-    except CasesyncError as exc:
-        raise _fail(exc) from exc
-    console.print(
-        f"joint view ({settings.effective_database_url}): applied {stats.applied} new events, "
-        f"skipped {stats.duplicates} repeats, {stats.dead_letters} dead letters, "
-        f"{stats.changes_published} change records to "
-        f"{joint_view_changes_topic(settings.topic_prefix)}"
-    )
+    console.print(f"6/6 weekly statistics, snapshot {summary_stats['snapshot_id']}:")
+    _print_statistics(settings, int(summary_stats["snapshot_id"]), RESTRICTED)
     _print_table("what the joint view holds", ("table", "rows"), view_counts(make_engine(settings)))
+    console.print(f"restricted report: {summary_stats['restricted_report']}")
+    console.print(f"public report:     {summary_stats['public_report']}")
+    console.print("the services keep running: `casesync infra down` stops them")
 
 
 def _apply_to_view(settings: Settings) -> ConsumerStats:
@@ -642,6 +651,32 @@ def dedup_evaluate(
     _emit(results, as_json, render)
 
 
+@contextmanager
+def _prefect_context(settings: Settings) -> Iterator[None]:
+    """Run flows on the local Prefect server if it answers, else on a temporary one."""
+    from prefect.settings import (  # noqa: PLC0415
+        PREFECT_API_URL,
+        PREFECT_HOME,
+        PREFECT_SERVER_ANALYTICS_ENABLED,
+        temporary_settings,
+    )
+
+    updates: dict[Any, Any] = {
+        PREFECT_HOME: str(settings.prefect_home),
+        PREFECT_SERVER_ANALYTICS_ENABLED: False,
+    }
+    if PrefectServerService(settings).is_ready():
+        updates[PREFECT_API_URL] = settings.prefect_api_url
+    else:
+        console.print(
+            "no Prefect server at "
+            f"{settings.prefect_api_url} (`casesync infra up --prefect`): running on a "
+            "temporary one, so the run will not stay visible in the UI"
+        )
+    with temporary_settings(updates=updates):
+        yield
+
+
 @app.command("dedup-run")
 def dedup_run(
     ctx: typer.Context,
@@ -651,8 +686,6 @@ def dedup_run(
     ] = False,
 ) -> None:
     """Run the dedup flow once over the joint view (on the local Prefect server if it runs)."""
-    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings  # noqa: PLC0415
-
     from flows.dedup_flow import dedup_flow  # noqa: PLC0415
 
     settings = _settings(ctx)
@@ -660,23 +693,130 @@ def dedup_run(
         _view_engine(settings)
     except CasesyncError as exc:
         raise _fail(exc) from exc
-    server = PrefectServerService(settings)
-    updates: dict[Any, Any] = {PREFECT_HOME: str(settings.prefect_home)}
-    if server.is_ready():
-        updates[PREFECT_API_URL] = settings.prefect_api_url
-    else:
-        console.print(
-            "no Prefect server at "
-            f"{settings.prefect_api_url} (`casesync infra up --prefect`): running on a "
-            "temporary one, so the run will not stay visible in the UI"
-        )
-    with temporary_settings(updates=updates):
+    with _prefect_context(settings):
         summary = dedup_flow(mode="incremental" if incremental else "full", settings=settings)
     _print_table(
         f"dedup run {summary['run_id']}",
         ("measure", "value"),
         [(name, str(value)) for name, value in summary.items() if name != "run_id"],
     )
+
+
+EditionOption = Annotated[
+    str,
+    typer.Option(
+        "--edition",
+        help="What to print: public (disclosure control applied) or restricted (full counts).",
+    ),
+]
+
+
+def _print_statistics(settings: Settings, snapshot_id: int, edition_name: str) -> None:
+    """The discrepancy and overlap tables of a stored snapshot, in the terminal."""
+    from flows.report import (  # noqa: PLC0415
+        PUBLIC,
+        discrepancy_rows,
+        editions,
+        overlap_rows,
+    )
+    from flows.weekly import previous_snapshot_id, read_snapshot  # noqa: PLC0415
+
+    engine = _view_engine(settings)
+    snapshot = read_snapshot(engine, snapshot_id)
+    before = previous_snapshot_id(engine, snapshot_id)
+    previous = read_snapshot(engine, before) if before is not None else None
+    edition = editions(snapshot, previous)[edition_name]
+    banner = "public" if edition_name == PUBLIC else "RESTRICTED (full counts, agencies only)"
+    columns = ("measure", "UK agencies", "RO agencies", "reconciled persons", "double-counted")
+    for period, title in (("cumulative", "to the end of"), ("week", "in")):
+        _print_table(
+            f"Discrepancy {title} {edition.report_week} ({banner})",
+            columns,
+            [tuple(row) for row in discrepancy_rows(edition, period)],
+        )
+    _print_table(
+        f"Overlap to the end of {edition.report_week} ({banner})",
+        ("population", "known to both", "UK only", "Romania only", "all persons"),
+        [tuple(row) for row in overlap_rows(edition)],
+    )
+    if edition.public:
+        from flows.disclosure import disclosure_rule  # noqa: PLC0415
+
+        console.print(disclosure_rule(edition.k))
+    console.print(f"{len(edition.revisions)} weekly figures revised since the previous snapshot")
+
+
+@app.command()
+def stats(
+    ctx: typer.Context,
+    week: Annotated[
+        str | None,
+        typer.Option(help="ISO week to report, e.g. 2026-W48 (default: the last complete week)."),
+    ] = None,
+    edition: EditionOption = "public",
+    publish_figures: Annotated[
+        bool,
+        typer.Option(
+            "--publish/--no-publish", help="Publish the public figures to <prefix>stats.weekly."
+        ),
+    ] = True,
+) -> None:
+    """Weekly cross-border statistics: store a snapshot, write CSV and HTML, print the summary."""
+    from flows.report import PUBLIC, RESTRICTED  # noqa: PLC0415
+    from flows.statistics import parse_iso_week  # noqa: PLC0415
+    from flows.stats_flow import weekly_statistics  # noqa: PLC0415
+
+    settings = _settings(ctx)
+    if edition not in (PUBLIC, RESTRICTED):
+        raise typer.BadParameter(f"--edition must be public or restricted, not {edition!r}")
+    if week is not None:
+        try:
+            parse_iso_week(week)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--week") from exc
+    try:
+        _view_engine(settings)
+        if publish_figures:
+            _require_services(settings)
+        with _prefect_context(settings):
+            summary = weekly_statistics(
+                week=week, publish_figures=publish_figures, settings=settings
+            )
+    except CasesyncError as exc:
+        raise _fail(exc) from exc
+    _print_statistics(settings, int(summary["snapshot_id"]), edition)
+    _print_table(
+        f"statistics snapshot {summary['snapshot_id']}",
+        ("measure", "value"),
+        [(name, str(value)) for name, value in summary.items() if name != "snapshot_id"],
+    )
+
+
+@app.command()
+def serve(ctx: typer.Context) -> None:
+    """Serve the Prefect deployments: weekly statistics, incremental and full de-duplication.
+
+    Starts the local Prefect server first unless it already runs; stops with Ctrl-C or SIGTERM
+    (the server keeps running: `casesync infra down` stops it).
+    """
+    from prefect import serve as serve_deployments  # noqa: PLC0415
+    from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings  # noqa: PLC0415
+
+    from flows.dedup_flow import dedup_deployments  # noqa: PLC0415
+    from flows.stats_flow import statistics_deployments  # noqa: PLC0415
+
+    settings = _settings(ctx)
+    try:
+        server = PrefectServerService(settings).up()
+    except CasesyncError as exc:
+        raise _fail(exc) from exc
+    console.print(f"Prefect server: {server.address} ({server.state}); UI at {server.address[:-4]}")
+    updates: dict[Any, Any] = {
+        PREFECT_API_URL: settings.prefect_api_url,
+        PREFECT_HOME: str(settings.prefect_home),
+    }
+    with temporary_settings(updates=updates):
+        serve_deployments(*statistics_deployments(), *dedup_deployments())
 
 
 @view_app.command("person")

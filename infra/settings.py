@@ -88,6 +88,17 @@ class Settings(BaseSettings):
         description="Secret for pseudonymous record keys on downstream topics (HMAC-SHA256); "
         "default: a random key kept in <state dir>/pseudonym.key.",
     )
+    stats_k: int = Field(
+        default=11,
+        ge=2,
+        description="Disclosure threshold of the public statistics: counts 1 to k-1 are "
+        "suppressed (CTDC's k = 11).",
+    )
+    reports_dir: Path | None = Field(
+        default=None,
+        description="Where `casesync stats` writes CSV files and HTML reports; "
+        "unset: <state dir>/reports.",
+    )
     startup_timeout_s: float = Field(
         default=60.0, description="How long a local service may take to become ready."
     )
@@ -126,6 +137,11 @@ class Settings(BaseSettings):
     def prefect_api_url(self) -> str:
         """API URL of the Prefect server `casesync infra up --prefect` starts."""
         return f"http://{LOOPBACK}:{self.prefect_port}/api"
+
+    @property
+    def resolved_reports_dir(self) -> Path:
+        """The reports folder (one sub-folder per ISO week)."""
+        return self.reports_dir if self.reports_dir is not None else self.state_dir / "reports"
 
     @property
     def prefect_home(self) -> Path:

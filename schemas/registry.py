@@ -22,8 +22,7 @@ from schemas.catalog import downstream_schema, event_schemas
 from schemas.topics import (
     agency_topics,
     contract_topics,
-    joint_view_changes_topic,
-    person_links_topic,
+    downstream_topics,
 )
 
 COMPATIBILITY = ConfigCompatibilityLevel.BACKWARD
@@ -95,10 +94,8 @@ def register_downstream(client: SchemaRegistryClient, topic: str, text: str) -> 
 def register_pipeline(client: SchemaRegistryClient, prefix: str) -> list[SubjectCheck]:
     """Every subject a pipeline needs: the contract per agency topic, and downstream topics."""
     checks = register_contract(client, agency_topics(prefix))
-    changes = joint_view_changes_topic(prefix)
-    checks.append(register_downstream(client, changes, downstream_schema("JointViewChanged")))
-    persons = person_links_topic(prefix)
-    checks.append(register_downstream(client, persons, downstream_schema("PersonLinksChanged")))
+    for topic, record_name in downstream_topics(prefix).items():
+        checks.append(register_downstream(client, topic, downstream_schema(record_name)))
     return checks
 
 

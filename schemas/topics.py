@@ -54,12 +54,26 @@ def person_links_topic(prefix: str = DEFAULT_PREFIX) -> str:
     return f"{prefix}person-links"
 
 
+def weekly_statistics_topic(prefix: str = DEFAULT_PREFIX) -> str:
+    """Public weekly statistics after disclosure control (compacted, by figure)."""
+    return f"{prefix}stats.weekly"
+
+
+def downstream_topics(prefix: str = DEFAULT_PREFIX) -> dict[str, str]:
+    """Topics casesync derives for downstream subscribers, with their record's name."""
+    return {
+        joint_view_changes_topic(prefix): "JointViewChanged",
+        person_links_topic(prefix): "PersonLinksChanged",
+        weekly_statistics_topic(prefix): "WeeklyStatistic",
+    }
+
+
 def contract_topics(prefix: str = DEFAULT_PREFIX) -> list[TopicSpec]:
-    """Every topic casesync creates: per agency, dead letters, change stream, person links."""
+    """Every topic casesync creates: per agency, dead letters, and the derived topics."""
     topics = [TopicSpec(topic, AGENCY_TOPIC_PARTITIONS) for topic in agency_topics(prefix)]
     topics.append(TopicSpec(dead_letter_topic(prefix), 1))
     # Compacted: the latest record per key is the key's state, kept for ever.
     compacted = {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1"}
-    topics.append(TopicSpec(joint_view_changes_topic(prefix), AGENCY_TOPIC_PARTITIONS, compacted))
-    topics.append(TopicSpec(person_links_topic(prefix), AGENCY_TOPIC_PARTITIONS, compacted))
+    for topic in downstream_topics(prefix):
+        topics.append(TopicSpec(topic, AGENCY_TOPIC_PARTITIONS, compacted))
     return topics

@@ -1,0 +1,120 @@
+"""The weekly-statistics flow against a real view, broker and registry: snapshots, revisions,
+files, and the public topic as a plain Confluent subscriber reads it."""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+from prefect.testing.utilities import prefect_test_harness
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from consumers.reader import read_raw_to_end
+from consumers.view import StatsCell, StatsSnapshot
+from flows.stats_flow import weekly_statistics
+from infra.clients import make_consumer
+from infra.settings import Settings
+from producers.generate import EXPORT_FILES
+from schemas.topics import weekly_statistics_topic
+from tests.integration.flows.conftest import fill_view
+
+pytestmark = pytest.mark.integration
+WEEK = "2026-W48"
+LATE_AGENCY = "ro-diicot"  # its export arrives after the first run: a revision
+
+
+@pytest.fixture(scope="module")
+def harness() -> Iterator[None]:
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def _settings(database: Settings, service: Settings, prefix: str) -> Settings:
+    return database.model_copy(
+        update={
+            "kafka_bootstrap": service.effective_kafka_bootstrap,
+            "schema_registry_url": service.effective_schema_registry_url,
+            "topic_prefix": prefix,
+        }
+    )
+
+
+def _public_topic(settings: Settings) -> dict[str, dict[str, object]]:
+    topic = weekly_statistics_topic(settings.topic_prefix)
+    consumer = make_consumer(settings, group_id=f"stats-{uuid.uuid4().hex[:8]}")
+    deserializer = AvroDeserializer(
+        SchemaRegistryClient({"url": settings.effective_schema_registry_url})
+    )
+    try:
+        messages = read_raw_to_end(consumer, [topic], 120)
+    finally:
+        consumer.close()
+    latest = {}
+    for message in messages:
+        record = deserializer(message.value(), SerializationContext(topic, MessageField.VALUE))
+        assert isinstance(record, dict)
+        latest[(message.key() or b"").decode()] = record
+    return latest
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [row for row in csv.DictReader(handle) if not row["measure"].startswith("#")]
+
+
+def test_a_late_export_revises_earlier_weeks_and_only_public_figures_leave(
+    harness: None,
+    empty_view: Engine,
+    caseload: Path,
+    database_settings: Settings,
+    service_settings: Settings,
+    prefix: str,
+) -> None:
+    settings = _settings(database_settings, service_settings, prefix)
+    fill_view(empty_view, caseload, [a for a in EXPORT_FILES if a != LATE_AGENCY])
+
+    first = weekly_statistics(week=WEEK, settings=settings)
+    fill_view(empty_view, caseload, [LATE_AGENCY])
+    second = weekly_statistics(week=WEEK, settings=settings)
+
+    with Session(empty_view) as session:
+        assert session.scalar(select(func.count()).select_from(StatsSnapshot)) == 2
+        stored = session.scalar(
+            select(func.count()).where(StatsCell.snapshot_id == second["snapshot_id"])
+        )
+    assert stored == second["cells"] > 0
+    folder = Path(str(second["folder"]))
+    restricted = _rows(folder / "restricted" / "cells.csv")
+    public = _rows(folder / "public" / "cells.csv")
+    assert len(restricted) == len(public) == second["cells"]
+    # Public: nothing from 1 to k-1, every table carries the rule; restricted has small counts.
+    assert all(r["value"] == "" or int(r["value"]) == 0 or int(r["value"]) >= 11 for r in public)
+    assert any(0 < int(r["value"]) < 11 for r in restricted)
+    html = (folder / "public" / "report.html").read_text(encoding="utf-8")
+    assert html.count("k = 11") >= 5
+    assert "<svg" in html and "<script" not in html
+    # DIICOT's late prosecutions revise weeks the first snapshot had already reported.
+    revised = _rows(folder / "restricted" / "revisions.csv")
+    assert {r["measure"] for r in revised} >= {"prosecuted"}
+    assert all(int(r["after"]) != int(r["before"]) for r in revised)
+    assert first["snapshot_id"] != second["snapshot_id"]
+    # The topic holds the latest public value of every figure, null when suppressed.
+    latest = _public_topic(settings)
+    assert len(latest) == second["cells"] == second["published"]
+    by_label = {
+        f"{r['measure']}/{r['view']}/{r['period']}/{r['week']}/{r['dimension']}={r['category']}": r
+        for r in public
+    }
+    for key, record in latest.items():
+        assert record["snapshot_id"] == second["snapshot_id"]
+        assert record["suppressed"] == (record["value"] is None)
+        assert record["value"] is None or record["value"] == 0 or record["value"] >= 11
+        assert str(record["value"] if record["value"] is not None else "") == by_label[key]["value"]
+        assert "k = 11" in str(record["disclosure_rule"])
