@@ -99,7 +99,8 @@ def test_a_late_export_revises_earlier_weeks_and_only_public_figures_leave(
     assert any(0 < int(r["value"]) < 11 for r in restricted)
     html = (folder / "public" / "report.html").read_text(encoding="utf-8")
     assert html.count("k = 11") >= 5
-    assert "<svg" in html and "<script" not in html
+    assert "<svg" in html
+    assert "<script" not in html
     # DIICOT's late prosecutions revise weeks the first snapshot had already reported.
     revised = _rows(folder / "restricted" / "revisions.csv")
     assert {r["measure"] for r in revised} >= {"prosecuted"}

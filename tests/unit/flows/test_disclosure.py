@@ -120,7 +120,8 @@ def test_no_public_cell_below_k_can_be_derived(seed: int) -> None:
     published = {key: v for key, v in cells.items() if key not in hidden}
     assert all(v == 0 or v >= K for v in published.values())
     small = [key for key, v in cells.items() if 1 <= v < K]
-    assert small and set(small) <= hidden
+    assert small
+    assert set(small) <= hidden
     assert {suppression.hidden[key] for key in small} == {PRIMARY}
     attacker = Attacker(cells, hidden)
     for key in small:
