@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 # Measures, in the order tables show them.
 MEASURES = (
@@ -66,8 +67,7 @@ class MeasuredRecord:
     exploitation: str = UNKNOWN
 
 
-@dataclass(frozen=True, order=True)
-class CellKey:
+class CellKey(NamedTuple):
     """What a figure is: measure, view, period, ISO week, and a breakdown category."""
 
     measure: str
@@ -123,8 +123,10 @@ def previous_week(today: date) -> str:
     return iso_week(today - timedelta(days=today.isoweekday()))
 
 
-def _prevailing(values: Iterable[str]) -> str:
+def _prevailing(values: Sequence[str]) -> str:
     """The most frequent known value (ties: alphabetical), else UNKNOWN."""
+    if len(values) == 1:  # most units are one record
+        return values[0] or UNKNOWN
     known = Counter(value for value in values if value and value != UNKNOWN)
     if not known:
         return UNKNOWN
@@ -154,11 +156,11 @@ def _units(
             countries=frozenset(m.country for m in members),
             first_day=min(m.day for m in members),
             attributes={
-                "exploitation": _prevailing(m.exploitation for m in members),
-                "sex": _prevailing(m.sex for m in members),
-                "age_group": _prevailing(m.age_group for m in members),
-                "nationality": _prevailing(m.nationality for m in members),
-                "agency": _prevailing(m.agency for m in members),
+                "exploitation": _prevailing([m.exploitation for m in members]),
+                "sex": _prevailing([m.sex for m in members]),
+                "age_group": _prevailing([m.age_group for m in members]),
+                "nationality": _prevailing([m.nationality for m in members]),
+                "agency": _prevailing([m.agency for m in members]),
             },
         )
     return units
@@ -230,20 +232,22 @@ def _breakdowns(
     measure: str, units: Mapping[str, _Unit], kind: str, report_week: str
 ) -> dict[CellKey, int]:
     """The report week's cumulative figures split by each dimension (every category listed)."""
-    counts: Counter[CellKey] = Counter()
+    counts: Counter[tuple[str, str, str]] = Counter()
     for unit in units.values():
         if kind == "reported":
             (country,) = unit.countries
-            views = [COUNTRY_VIEWS[country]]
+            view = COUNTRY_VIEWS[country]
         else:
-            views = [RECONCILED]
-        for view in views:
-            for dimension in DIMENSIONS:
-                if dimension == "agency" and view == RECONCILED:
-                    continue
-                category = unit.attributes[dimension]
-                counts[CellKey(measure, view, CUMULATIVE, report_week, dimension, category)] += 1
-    return dict(counts)
+            view = RECONCILED
+        attributes = unit.attributes
+        for dimension in DIMENSIONS:
+            if dimension == "agency" and view == RECONCILED:
+                continue
+            counts[(view, dimension, attributes[dimension])] += 1
+    return {
+        CellKey(measure, view, CUMULATIVE, report_week, dimension, category): count
+        for (view, dimension, category), count in counts.items()
+    }
 
 
 def complete_breakdowns(cells: Mapping[CellKey, int]) -> dict[CellKey, int]:
