@@ -20,6 +20,7 @@ from confluent_kafka import Message
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Engine
 
 from consumers.changes import ChangeRelay
@@ -120,7 +121,7 @@ def _print_table(title: str, columns: tuple[str, ...], rows: Sequence[tuple[str,
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))  # data, never markup (e.g. "[c]")
     console.print(table)
 
 
@@ -742,7 +743,7 @@ def _print_statistics(settings: Settings, snapshot_id: int, edition_name: str) -
     if edition.public:
         from flows.disclosure import disclosure_rule  # noqa: PLC0415
 
-        console.print(disclosure_rule(edition.k))
+        console.print(disclosure_rule(edition.k), markup=False)
     console.print(f"{len(edition.revisions)} weekly figures revised since the previous snapshot")
 
 

@@ -4,6 +4,9 @@ files, and the public topic as a plain Confluent subscriber reads it."""
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +30,7 @@ from tests.integration.flows.conftest import fill_view
 
 pytestmark = pytest.mark.integration
 WEEK = "2026-W48"
+CASESYNC = str(Path(sys.executable).with_name("casesync"))
 LATE_AGENCY = "ro-diicot"  # its export arrives after the first run: a revision
 
 
@@ -119,3 +123,39 @@ def test_a_late_export_revises_earlier_weeks_and_only_public_figures_leave(
         assert record["value"] is None or record["value"] == 0 or record["value"] >= 11
         assert str(record["value"] if record["value"] is not None else "") == by_label[key]["value"]
         assert "k = 11" in str(record["disclosure_rule"])
+
+
+def test_the_stats_command_prints_the_public_tables_and_writes_the_files(
+    view: Engine, database_settings: Settings, tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        "COLUMNS": "220",
+        "CASESYNC_STATE_DIR": str(tmp_path),
+        "CASESYNC_DATABASE_URL": database_settings.effective_database_url,
+    }
+
+    done = subprocess.run(
+        [CASESYNC, "stats", "--week", WEEK, "--no-publish"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    wrong = subprocess.run(
+        [CASESYNC, "stats", "--week", "2026-48", "--no-publish"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Discrepancy to the end of {WEEK} (public)" in done.stdout
+    assert "[c]" in done.stdout
+    assert "k = 11" in done.stdout
+    assert (tmp_path / "reports" / WEEK / "public" / "report.html").exists()
+    assert wrong.returncode == 2
+    assert "2026-48" in wrong.stderr
