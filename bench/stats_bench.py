@@ -136,7 +136,13 @@ def fill(engine: Engine, persons: int, events: int) -> dict[str, int]:
         for statement in PERSONS.strip().split(";\n"):
             connection.execute(text(statement), {"persons": persons})
         connection.execute(text("ANALYZE"))
-        tables = ("agency_persons", "agency_cases", "case_facts", "timeline", "person_records")
+    return table_counts(engine)
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    """Rows of the tables the statistics read."""
+    tables = ("agency_persons", "agency_cases", "case_facts", "timeline", "person_records")
+    with engine.connect() as connection:
         return {t: connection.scalar(text(f"SELECT count(*) FROM {t}")) or 0 for t in tables}  # noqa: S608
 
 
@@ -145,17 +151,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument(
+        "--database", help="Reuse a view this bench filled before (its URL) instead of a new one."
+    )
     args = parser.parse_args()
     if not os.environ.get("CASESYNC_BENCH_DATABASE_URL"):
         print("stats_bench: set CASESYNC_BENCH_DATABASE_URL to a PostgreSQL server; skipped")
         return
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(state_dir=Path(folder), database_url=bench_database(Path(folder)))
+        url = args.database or bench_database(Path(folder))
+        settings = Settings(state_dir=Path(folder), database_url=url)
         engine = make_engine(settings)
         upgrade(engine)
         began = time.perf_counter()
-        counts = fill(engine, args.persons, args.events)
-        print(f"filled in {time.perf_counter() - began:.0f} s: {counts}")
+        counts = table_counts(engine) if args.database else fill(engine, args.persons, args.events)
+        print(f"view ready in {time.perf_counter() - began:.0f} s: {counts}")
+        print(f"(rerun on it with --database {engine.url.render_as_string(hide_password=True)})")
         began = time.perf_counter()
         with engine.connect() as connection:
             raw_rows = len(connection.execute(text(RAW)).all())

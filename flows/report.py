@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -178,8 +179,24 @@ def trend_chart(edition: Edition) -> str:
 
 
 def _value(edition: Edition, key: CellKey) -> float:
+    """A cell's value to draw: 0 when suppressed (the chart marks it [c], see _mark_hidden)."""
     value = edition.values.get(key)
     return 0.0 if value is None else float(value)
+
+
+def _mark_hidden(
+    axis: Any, positions: Sequence[float], hidden: Sequence[bool], *, horizontal: bool
+) -> None:
+    """Write [c] where a suppressed value would be drawn, so it never reads as zero."""
+    for position, is_hidden in zip(positions, hidden, strict=True):
+        if not is_hidden:
+            continue
+        if horizontal:
+            axis.text(0, position, f" {SUPPRESSED_MARK}", va="center", fontsize=7, color="#555")
+        else:
+            axis.text(
+                position, 0, SUPPRESSED_MARK, ha="center", va="bottom", fontsize=7, color="#555"
+            )
 
 
 def overlap_chart(edition: Edition) -> str:
@@ -188,6 +205,13 @@ def overlap_chart(edition: Edition) -> str:
     axis = figure.subplots()
     labels = [MEASURE_LABELS[m] for m in OVERLAP_MEASURES]
     left = [0.0] * len(OVERLAP_MEASURES)
+    hidden = [
+        any(
+            edition.values.get(CellKey(m, v, CUMULATIVE, edition.report_week), 0) is None
+            for v in OVERLAP_VIEWS
+        )
+        for m in OVERLAP_MEASURES
+    ]
     for view in OVERLAP_VIEWS:
         widths = [
             _value(edition, CellKey(m, view, CUMULATIVE, edition.report_week))
@@ -196,7 +220,8 @@ def overlap_chart(edition: Edition) -> str:
         axis.barh(labels, widths, left=left, color=COLOURS[view], label=VIEW_LABELS[view])
         left = [a + b for a, b in zip(left, widths, strict=True)]
     axis.legend(fontsize=8, loc="lower right")
-    axis.set_title(f"Who knows whom, to the end of {edition.report_week}", fontsize=10)
+    suffix = " (a [c] part is suppressed and left out)" if any(hidden) else ""
+    axis.set_title(f"Who knows whom, to the end of {edition.report_week}{suffix}", fontsize=10)
     return _svg(figure)
 
 
@@ -206,17 +231,14 @@ def discrepancy_chart(edition: Edition) -> str:
     axis = figure.subplots()
     width = 0.27
     for offset, view in enumerate(("uk", "ro", RECONCILED)):
-        heights = [
-            _value(edition, CellKey(m, view, CUMULATIVE, edition.report_week)) for m in MEASURES
-        ]
-        axis.bar(
-            [i + (offset - 1) * width for i in range(len(MEASURES))],
-            heights,
-            width,
-            color=COLOURS[view],
-            label=VIEW_LABELS[view],
-        )
-    axis.set_xticks(range(len(MEASURES)), [m.replace("_", " ") for m in MEASURES], fontsize=8)
+        keys = [CellKey(m, view, CUMULATIVE, edition.report_week) for m in MEASURES]
+        positions = [i + (offset - 1) * width for i in range(len(MEASURES))]
+        heights = [_value(edition, key) for key in keys]
+        axis.bar(positions, heights, width, color=COLOURS[view], label=VIEW_LABELS[view])
+        hidden = [edition.values.get(key, 0) is None for key in keys]
+        _mark_hidden(axis, positions, hidden, horizontal=False)
+    names = [textwrap.fill(m.replace("_", " "), 14) for m in MEASURES]
+    axis.set_xticks(range(len(MEASURES)), names, fontsize=8)
     axis.legend(fontsize=8)
     axis.set_title("Reported by each country vs distinct persons (cumulative)", fontsize=10)
     return _svg(figure)
@@ -228,15 +250,19 @@ def breakdown_chart(edition: Edition, measure: str) -> str:
     figure = Figure(figsize=(12, 3.2))
     axes = figure.subplots(1, len(dimensions))
     for axis, dimension in zip(axes, dimensions, strict=True):
-        rows = [
-            (key.category, _value(edition, key))
+        keys = [
+            key
             for key in sorted(edition.values)
             if key.measure == measure
             and key.view == RECONCILED
             and key.dimension == dimension
             and key.week == edition.report_week
         ]
-        axis.barh([r[0] for r in rows], [r[1] for r in rows], color=COLOURS[RECONCILED])
+        values = [_value(edition, key) for key in keys]
+        axis.barh([key.category for key in keys], values, color=COLOURS[RECONCILED])
+        axis.set_xlim(0, max([*values, 1.0]) * 1.15)
+        hidden = [edition.values[key] is None for key in keys]
+        _mark_hidden(axis, list(range(len(keys))), hidden, horizontal=True)
         axis.set_title(dimension.replace("_", " "), fontsize=9)
         axis.tick_params(labelsize=7)
     figure.suptitle(f"{MEASURE_LABELS[measure]}: distinct persons", fontsize=10)

@@ -51,14 +51,6 @@ class StatsInput:
         return min(iso_week(min(r.day for r in self.records)), report_week)
 
 
-@dataclass(frozen=True)
-class _Attributes:
-    sex: str
-    age_group: str
-    nationality: str
-    exploitation: str | None
-
-
 def _first(values: Sequence[Any] | None) -> str | None:
     return str(values[0]) if values else None
 
@@ -75,111 +67,185 @@ _MEASURE_OF_FACT = {
 }
 
 
-def measure_of_fact(kind: str, details: Mapping[str, Any]) -> str | None:
+def measure_of_fact(kind: str, stage: str | None, outcome: str | None) -> str | None:
     """Which measure a fact counts towards (None: not a counted fact)."""
     if kind == "IdentificationDecided":
-        if details.get("outcome") != "POSITIVE":
-            return None
-        return _MEASURE_OF_FACT.get((kind, details.get("stage")))
+        return _MEASURE_OF_FACT.get((kind, stage)) if outcome == "POSITIVE" else None
     if kind == "CourtOutcomeRecorded":
-        return _MEASURE_OF_FACT.get((kind, details.get("outcome")))
+        return _MEASURE_OF_FACT.get((kind, outcome))
     return _MEASURE_OF_FACT.get((kind, None))
 
 
+_AGENCIES = {member.value: (member.code, member.country) for member in Agency}
+
+
+def _record(  # noqa: PLR0917 (one row's columns)
+    measure: str,
+    agency: str,
+    person_ref: str,
+    when: date | datetime,
+    sex: str | None,
+    age_group: str | None,
+    nationality: str | None,
+    exploitation: str | None,
+) -> MeasuredRecord:
+    code, country = _AGENCIES[agency]
+    return MeasuredRecord(
+        measure,
+        code,
+        country,
+        record_id(code, person_ref),
+        when.date() if isinstance(when, datetime) else when,
+        sex or UNKNOWN,
+        age_group or UNKNOWN,
+        nationality or UNKNOWN,
+        exploitation or UNKNOWN,
+    )
+
+
 def load_stats_input(engine: Engine) -> StatsInput:
-    """Counted records from the view's facts and person records, and the latest persons."""
+    """Counted records from the view's facts and person records, and the latest persons.
+
+    The joins and the JSON fields the figures need are done by the database (one row per
+    counted fact, never whole ``details`` documents), so this scales to millions of facts.
+    """
+    person, link = AgencyPerson, PersonRecordLink
+    on_person = (person.agency == CaseFact.agency) & (person.person_ref == CaseFact.person_ref)
+    on_case = (AgencyCase.agency == CaseFact.agency) & (AgencyCase.case_ref == CaseFact.case_ref)
+    on_link = (link.agency == CaseFact.agency) & (link.person_ref == CaseFact.person_ref)
+    on_own_link = (link.agency == person.agency) & (link.person_ref == person.person_ref)
+    details = CaseFact.details
+    records: list[MeasuredRecord] = []
+    person_of: dict[str, str] = {}
     with Session(engine) as session:
-        people: dict[tuple[str, str], _Attributes] = {}
-        records: list[MeasuredRecord] = []
-        suspects = session.execute(
-            select(
-                AgencyPerson.agency,
-                AgencyPerson.person_ref,
-                AgencyPerson.role,
-                AgencyPerson.sex,
-                AgencyPerson.age_group,
-                AgencyPerson.nationalities,
-                AgencyPerson.exploitation_types,
-                AgencyPerson.retracted,
-                TimelineEntry.occurred_at,
-            ).outerjoin(TimelineEntry, TimelineEntry.event_id == AgencyPerson.event_id)
-        )
-        for row in suspects:
-            attributes = _Attributes(
-                row.sex or UNKNOWN,
-                row.age_group or UNKNOWN,
-                _first(row.nationalities) or UNKNOWN,
-                _first(row.exploitation_types),
-            )
-            people[(row.agency, row.person_ref)] = attributes
-            if row.role == "SUSPECT" and not row.retracted and row.occurred_at is not None:
-                records.append(
-                    _measured("suspects", row.agency, row.person_ref, row.occurred_at, attributes)
-                )
-        case_types = {
-            (row.agency, row.case_ref): _first(row.exploitation_types)
-            for row in session.execute(
-                select(AgencyCase.agency, AgencyCase.case_ref, AgencyCase.exploitation_types)
-            )
-        }
         facts = session.execute(
             select(
-                CaseFact.agency,
-                CaseFact.case_ref,
                 CaseFact.kind,
+                CaseFact.agency,
                 CaseFact.person_ref,
                 CaseFact.fact_date,
-                CaseFact.details,
-            ).where(CaseFact.kind.in_(FACT_KINDS))
+                details["stage"].as_string(),
+                details["outcome"].as_string(),
+                details["age_group"].as_string(),
+                details[("exploitation_types", 0)].as_string(),
+                person.sex,
+                person.age_group,
+                person.nationalities[0].as_string(),
+                person.exploitation_types[0].as_string(),
+                AgencyCase.exploitation_types[0].as_string(),
+                link.person_id,
+            )
+            .outerjoin(person, on_person)
+            .outerjoin(AgencyCase, on_case)
+            .outerjoin(link, on_link)
+            .where(
+                CaseFact.kind.in_(FACT_KINDS),
+                CaseFact.person_ref.is_not(None),
+                CaseFact.fact_date.is_not(None),
+            )
         )
-        for fact in facts:
-            measure = measure_of_fact(fact.kind, fact.details)
-            if measure is None or fact.fact_date is None:
+        for (kind, agency, ref, day, stage, outcome, referred_age, referred_type, sex, age,
+             nationality, person_type, case_type, person_id) in facts:  # fmt: skip
+            measure = measure_of_fact(kind, stage, outcome)
+            if measure is None:
                 continue
-            if fact.person_ref is not None:
-                refs = [fact.person_ref]
-            else:  # a prosecution names its defendants
-                refs = list(fact.details.get("defendant_refs") or [])
-            for ref in refs:
-                known = people.get((fact.agency, ref))
-                exploitation = (
-                    _first(fact.details.get("exploitation_types"))
-                    or (known.exploitation if known else None)
-                    or case_types.get((fact.agency, fact.case_ref))
-                )
-                age_group = fact.details.get("age_group") or UNKNOWN
-                attributes = _Attributes(
-                    known.sex if known else UNKNOWN,
-                    known.age_group if known and known.age_group != UNKNOWN else age_group,
-                    known.nationality if known else UNKNOWN,
-                    exploitation,
-                )
-                records.append(_measured(measure, fact.agency, ref, fact.fact_date, attributes))
-        person_of = {
-            record_id(Agency(link.agency).code, link.person_ref): link.person_id
-            for link in session.scalars(select(PersonRecordLink))
-        }
+            age_group = age if age and age != UNKNOWN else referred_age
+            exploitation = referred_type or person_type or case_type
+            record = _record(measure, agency, ref, day, sex, age_group, nationality, exploitation)
+            records.append(record)
+            if person_id is not None:
+                person_of[record.record] = person_id
+        suspects = session.execute(
+            select(
+                person.agency,
+                person.person_ref,
+                TimelineEntry.occurred_at,
+                person.sex,
+                person.age_group,
+                person.nationalities[0].as_string(),
+                person.exploitation_types[0].as_string(),
+                link.person_id,
+            )
+            .join(TimelineEntry, TimelineEntry.event_id == person.event_id)
+            .outerjoin(link, on_own_link)
+            .where(person.role == "SUSPECT", person.retracted.is_(False))
+        )
+        for agency, ref, when, sex, age, nationality, exploitation, person_id in suspects:
+            record = _record("suspects", agency, ref, when, sex, age, nationality, exploitation)
+            records.append(record)
+            if person_id is not None:
+                person_of[record.record] = person_id
+        records.extend(_defendants(session))
+        defendants = {r.record for r in records if r.measure == "prosecuted"}
+        person_of.update(_persons_of(session, defendants))
         match_run_id = session.scalar(
             select(func.max(MatchRun.id)).where(MatchRun.finished_at.is_not(None))
         )
     return StatsInput(records, person_of, match_run_id)
 
 
-def _measured(
-    measure: str, agency: str, person_ref: str, when: date | datetime, attributes: _Attributes
-) -> MeasuredRecord:
-    member = Agency(agency)
-    return MeasuredRecord(
-        measure=measure,
-        agency=member.code,
-        country=member.country,
-        record=record_id(member.code, person_ref),
-        day=when.date() if isinstance(when, datetime) else when,
-        sex=attributes.sex,
-        age_group=attributes.age_group,
-        nationality=attributes.nationality,
-        exploitation=attributes.exploitation or UNKNOWN,
-    )
+def _defendants(session: Session) -> list[MeasuredRecord]:
+    """One record per defendant of each prosecution (its person refs are a JSON list)."""
+    prosecutions = session.execute(
+        select(CaseFact.agency, CaseFact.case_ref, CaseFact.fact_date, CaseFact.details).where(
+            CaseFact.kind == "ProsecutionStarted", CaseFact.fact_date.is_not(None)
+        )
+    ).all()
+    wanted = {(agency, ref) for agency, _, _, details in prosecutions for ref in _refs(details)}
+    cases = {(agency, case_ref) for agency, case_ref, _, _ in prosecutions}
+    attributes: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for agency in {agency for agency, _ in wanted}:
+        rows = session.execute(
+            select(
+                AgencyPerson.person_ref,
+                AgencyPerson.sex,
+                AgencyPerson.age_group,
+                AgencyPerson.nationalities[0].as_string(),
+                AgencyPerson.exploitation_types[0].as_string(),
+            ).where(AgencyPerson.agency == agency, AgencyPerson.role == "SUSPECT")
+        )
+        for ref, *values in rows:
+            if (agency, ref) in wanted:
+                attributes[(agency, ref)] = tuple(values)
+    case_types = {}
+    for agency in {agency for agency, _ in cases}:
+        rows = session.execute(
+            select(AgencyCase.case_ref, AgencyCase.exploitation_types).where(
+                AgencyCase.agency == agency
+            )
+        )
+        for case_ref, types in rows:
+            if (agency, case_ref) in cases:
+                case_types[(agency, case_ref)] = _first(types)
+    records = []
+    for agency, case_ref, day, details in prosecutions:
+        for ref in _refs(details):
+            sex, age, nationality, exploitation = attributes.get((agency, ref), (None,) * 4)
+            exploitation = exploitation or case_types.get((agency, case_ref))
+            records.append(
+                _record("prosecuted", agency, ref, day, sex, age, nationality, exploitation)
+            )
+    return records
+
+
+def _refs(details: Mapping[str, Any]) -> list[str]:
+    return [str(ref) for ref in details.get("defendant_refs") or []]
+
+
+def _persons_of(session: Session, record_ids: set[str]) -> dict[str, str]:
+    """Person ids of the given record ids (``<agency code>:<person ref>``)."""
+    found = {}
+    for code in {record.split(":", 1)[0] for record in record_ids}:
+        rows = session.execute(
+            select(PersonRecordLink.person_ref, PersonRecordLink.person_id).where(
+                PersonRecordLink.agency == Agency.from_code(code).value
+            )
+        )
+        for ref, person_id in rows:
+            key = record_id(code, ref)
+            if key in record_ids:
+                found[key] = person_id
+    return found
 
 
 @dataclass(frozen=True)
