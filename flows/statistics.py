@@ -52,7 +52,7 @@ DIMENSIONS = ("exploitation", "sex", "age_group", "nationality", "agency")
 UNKNOWN = "UNKNOWN"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MeasuredRecord:
     """One agency record counted by a measure: who (record key), where, when, and attributes."""
 
@@ -134,35 +134,53 @@ def _prevailing(values: Sequence[str]) -> str:
     return min(value for value, count in known.items() if count == top)
 
 
-@dataclass(frozen=True)
-class _Unit:
+class _Unit(NamedTuple):
     """A counted thing of one view: a reported record or a reconciled person."""
 
     countries: frozenset[str]
     first_day: date
-    attributes: Mapping[str, str]
+    attributes: tuple[str, ...]  # in DIMENSIONS order
+
+
+def _attributes(record: MeasuredRecord) -> tuple[str, ...]:
+    return (
+        record.exploitation,
+        record.sex,
+        record.age_group,
+        record.nationality,
+        record.agency,
+    )
+
+
+_ONE_COUNTRY = {country: frozenset((country,)) for country in COUNTRY_VIEWS}
 
 
 def _units(
     records: Sequence[MeasuredRecord], group_of: Mapping[str, str]
 ) -> dict[str, dict[str, _Unit]]:
     """Per measure, the units keyed by ``group_of[record]`` (record itself if absent)."""
-    grouped: dict[tuple[str, str], list[MeasuredRecord]] = defaultdict(list)
+    first: dict[tuple[str, str], MeasuredRecord] = {}
+    more: dict[tuple[str, str], list[MeasuredRecord]] = {}
     for record in records:
-        grouped[(record.measure, group_of.get(record.record, record.record))].append(record)
+        group = (record.measure, group_of.get(record.record, record.record))
+        seen = first.get(group)
+        if seen is None:
+            first[group] = record
+        else:
+            more.setdefault(group, [seen]).append(record)
     units: dict[str, dict[str, _Unit]] = defaultdict(dict)
-    for (measure, key), members in grouped.items():
-        units[measure][key] = _Unit(
-            countries=frozenset(m.country for m in members),
-            first_day=min(m.day for m in members),
-            attributes={
-                "exploitation": _prevailing([m.exploitation for m in members]),
-                "sex": _prevailing([m.sex for m in members]),
-                "age_group": _prevailing([m.age_group for m in members]),
-                "nationality": _prevailing([m.nationality for m in members]),
-                "agency": _prevailing([m.agency for m in members]),
-            },
-        )
+    for (measure, key), record in first.items():
+        members = more.get((measure, key))
+        if members is None:  # most units are one record: no counting needed
+            unit = _Unit(_ONE_COUNTRY[record.country], record.day, _attributes(record))
+        else:
+            values = list(zip(*(_attributes(m) for m in members), strict=True))
+            unit = _Unit(
+                frozenset(m.country for m in members),
+                min(m.day for m in members),
+                tuple(_prevailing(column) for column in values),
+            )
+        units[measure][key] = unit
     return units
 
 
@@ -182,6 +200,14 @@ def compute_cells(
     _, report_end = parse_iso_week(report_week)
     first_monday, _ = parse_iso_week(first_week)
     counted = [r for r in records if r.day <= report_end]
+    week_of: dict[date, str] = {}  # a few hundred distinct days: compute each week once
+
+    def week(day: date) -> str:
+        known = week_of.get(day)
+        if known is None:
+            known = week_of[day] = iso_week(day)
+        return known
+
     reported = _units(counted, {})  # a reported unit is the agency record itself
     persons = _units(counted, person_of)
     cells: dict[CellKey, int] = {}
@@ -194,12 +220,12 @@ def compute_cells(
             if unit.first_day < first_monday:
                 before[view] += 1
             else:
-                per_view[view][iso_week(unit.first_day)] += 1
+                per_view[view][week(unit.first_day)] += 1
         for unit in persons.get(measure, {}).values():
             if unit.first_day < first_monday:
                 before[RECONCILED] += 1
             else:
-                per_view[RECONCILED][iso_week(unit.first_day)] += 1
+                per_view[RECONCILED][week(unit.first_day)] += 1
         for key in (*per_view["uk"], *per_view["ro"]):
             per_view[DOUBLE_COUNTED][key] = (
                 per_view["uk"][key] + per_view["ro"][key] - per_view[RECONCILED][key]
@@ -207,10 +233,10 @@ def compute_cells(
         before[DOUBLE_COUNTED] = before["uk"] + before["ro"] - before[RECONCILED]
         for view in VIEWS:
             running = before[view]
-            for week in weeks:
-                running += per_view[view][week]
-                cells[CellKey(measure, view, WEEK, week)] = per_view[view][week]
-                cells[CellKey(measure, view, CUMULATIVE, week)] = running
+            for name in weeks:
+                running += per_view[view][name]
+                cells[CellKey(measure, view, WEEK, name)] = per_view[view][name]
+                cells[CellKey(measure, view, CUMULATIVE, name)] = running
         cells.update(_breakdowns(measure, reported.get(measure, {}), "reported", report_week))
         cells.update(_breakdowns(measure, persons.get(measure, {}), RECONCILED, report_week))
         if measure in OVERLAP_MEASURES:
@@ -239,11 +265,10 @@ def _breakdowns(
             view = COUNTRY_VIEWS[country]
         else:
             view = RECONCILED
-        attributes = unit.attributes
-        for dimension in DIMENSIONS:
+        for dimension, category in zip(DIMENSIONS, unit.attributes, strict=True):
             if dimension == "agency" and view == RECONCILED:
                 continue
-            counts[(view, dimension, attributes[dimension])] += 1
+            counts[(view, dimension, category)] += 1
     return {
         CellKey(measure, view, CUMULATIVE, report_week, dimension, category): count
         for (view, dimension, category), count in counts.items()

@@ -3,6 +3,7 @@ edition is marked, revisions never reveal a suppressed value, and the HTML escap
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,8 +27,7 @@ def snapshot(seed: int, snapshot_id: int, hostile: bool = False) -> Snapshot:
     records, person_of = random_records(seed, count=400)
     if hostile:
         records = [
-            r.__class__(**{**r.__dict__, "nationality": "<script>alert(1)</script>"})
-            for r in records[:50]
+            dataclasses.replace(r, nationality="<script>alert(1)</script>") for r in records[:50]
         ] + records[50:]
     cells = complete_breakdowns(
         compute_cells(records, person_of, first_week="2026-W36", report_week="2026-W48")
