@@ -198,7 +198,7 @@ def main() -> None:
         print(
             f"{counts['timeline']:,} events, {args.persons:,} true persons, "
             f"{counts['agency_persons']:,} person records, {counts['case_facts']:,} facts, "
-            f"{len(stats_input.records):,} counted records, {len(cells):,} cells, "
+            f"{stats_input.records.num_rows:,} counted records, {len(cells):,} cells, "
             f"{len(suppression.hidden):,} suppressed"
         )
         print()

@@ -17,7 +17,10 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+import duckdb
+import pyarrow as pa
 
 # Measures, in the order tables show them.
 MEASURES = (
@@ -123,156 +126,143 @@ def previous_week(today: date) -> str:
     return iso_week(today - timedelta(days=today.isoweekday()))
 
 
-def _prevailing(values: Sequence[str]) -> str:
-    """The most frequent known value (ties: alphabetical), else UNKNOWN."""
-    if len(values) == 1:  # most units are one record
-        return values[0] or UNKNOWN
-    known = Counter(value for value in values if value and value != UNKNOWN)
-    if not known:
-        return UNKNOWN
-    top = max(known.values())
-    return min(value for value, count in known.items() if count == top)
+# The columns of a records table (pyarrow), one row per counted record: what
+# `flows.weekly.load_stats_input` builds from the view and `records_table` from MeasuredRecords.
+RECORD_COLUMNS = (
+    "measure",
+    "agency",
+    "country",
+    "record",
+    "day",
+    "sex",
+    "age_group",
+    "nationality",
+    "exploitation",
+    "person",
+)
+RECORD_SCHEMA = pa.schema(
+    [(name, pa.date32() if name == "day" else pa.string()) for name in RECORD_COLUMNS]
+)
 
 
-class _Unit(NamedTuple):
-    """A counted thing of one view: a reported record or a reconciled person."""
-
-    countries: frozenset[str]
-    first_day: date
-    attributes: tuple[str, ...]  # in DIMENSIONS order
-
-
-def _attributes(record: MeasuredRecord) -> tuple[str, ...]:
-    return (
-        record.exploitation,
-        record.sex,
-        record.age_group,
-        record.nationality,
-        record.agency,
-    )
-
-
-_ONE_COUNTRY = {country: frozenset((country,)) for country in COUNTRY_VIEWS}
-
-
-def _units(
-    records: Sequence[MeasuredRecord], group_of: Mapping[str, str]
-) -> dict[str, dict[str, _Unit]]:
-    """Per measure, the units keyed by ``group_of[record]`` (record itself if absent)."""
-    first: dict[tuple[str, str], MeasuredRecord] = {}
-    more: dict[tuple[str, str], list[MeasuredRecord]] = {}
+def records_table(records: Sequence[MeasuredRecord], person_of: Mapping[str, str]) -> pa.Table:
+    """A records table from MeasuredRecords and matching's record -> person mapping."""
+    columns: dict[str, list[Any]] = {name: [] for name in RECORD_COLUMNS}
     for record in records:
-        group = (record.measure, group_of.get(record.record, record.record))
-        seen = first.get(group)
-        if seen is None:
-            first[group] = record
-        else:
-            more.setdefault(group, [seen]).append(record)
-    units: dict[str, dict[str, _Unit]] = defaultdict(dict)
-    for (measure, key), record in first.items():
-        members = more.get((measure, key))
-        if members is None:  # most units are one record: no counting needed
-            unit = _Unit(_ONE_COUNTRY[record.country], record.day, _attributes(record))
-        else:
-            values = list(zip(*(_attributes(m) for m in members), strict=True))
-            unit = _Unit(
-                frozenset(m.country for m in members),
-                min(m.day for m in members),
-                tuple(_prevailing(column) for column in values),
-            )
-        units[measure][key] = unit
-    return units
+        for name in RECORD_COLUMNS[:-1]:
+            columns[name].append(getattr(record, name))
+        columns["person"].append(person_of.get(record.record))
+    return pa.table(columns, schema=RECORD_SCHEMA)
 
 
-def compute_cells(
-    records: Sequence[MeasuredRecord],
-    person_of: Mapping[str, str],
-    *,
-    first_week: str,
-    report_week: str,
-) -> dict[CellKey, int]:
+# Units: a reported unit is an agency record, a reconciled unit a person (or a record matching
+# left alone). A unit's category per dimension is its records' most frequent known value
+# (ties: alphabetical), else UNKNOWN; its day is its earliest record's. The SQL names the
+# DIMENSIONS and UNKNOWN literally.
+_UNITS_SQL = """
+CREATE TEMP TABLE units_raw AS
+SELECT 'reported' AS kind, measure, record AS unit, country, day,
+       exploitation, sex, age_group, nationality, agency
+FROM records WHERE day <= $report_end
+UNION ALL
+SELECT 'reconciled', measure, coalesce(person, record), country, day,
+       exploitation, sex, age_group, nationality, agency
+FROM records WHERE day <= $report_end
+"""
+_UNIT_HEADS_SQL = """
+CREATE TEMP TABLE units AS
+SELECT kind, measure, unit, min(day) AS first_day,
+       CASE WHEN kind = 'reconciled' THEN 'reconciled'
+            WHEN bool_or(country = 'GB') THEN 'uk' ELSE 'ro' END AS view,
+       CASE WHEN bool_or(country = 'GB') AND bool_or(country = 'RO') THEN 'both'
+            WHEN bool_or(country = 'GB') THEN 'uk_only' ELSE 'ro_only' END AS side
+FROM units_raw GROUP BY kind, measure, unit
+"""
+_WEEKS_SQL = """
+SELECT measure, view, CASE WHEN first_day < $first_monday THEN 'before'
+                           ELSE strftime(first_day, '%G-W%V') END AS week, count(*)
+FROM units GROUP BY ALL
+"""
+_BREAKDOWN_SQL = """
+WITH long AS (
+    UNPIVOT units_raw ON exploitation, sex, age_group, nationality, agency
+    INTO NAME dimension VALUE category
+), counted AS (
+    SELECT kind, measure, unit, dimension, category, count(*) AS n
+    FROM long WHERE category <> 'UNKNOWN' GROUP BY ALL
+), prevailing AS (
+    SELECT kind, measure, unit, dimension, first(category ORDER BY n DESC, category) AS category
+    FROM counted GROUP BY ALL
+), known AS (
+    SELECT u.measure, u.view, p.dimension, p.category, count(*) AS n
+    FROM prevailing p JOIN units u USING (kind, measure, unit)
+    GROUP BY ALL
+), totals AS (
+    SELECT measure, view, count(*) AS n FROM units GROUP BY ALL
+)
+SELECT measure, view, dimension, category, n FROM known
+UNION ALL
+SELECT t.measure, t.view, d.dimension, 'UNKNOWN', t.n - coalesce(sum(k.n), 0)
+FROM totals t
+CROSS JOIN (SELECT unnest(['exploitation', 'sex', 'age_group', 'nationality', 'agency'])
+            AS dimension) d
+LEFT JOIN known k ON k.measure = t.measure AND k.view = t.view AND k.dimension = d.dimension
+GROUP BY t.measure, t.view, d.dimension, t.n
+HAVING t.n - coalesce(sum(k.n), 0) > 0
+"""
+_OVERLAP_SQL = """
+SELECT measure, side, count(*) FROM units WHERE kind = 'reconciled' GROUP BY ALL
+"""
+
+
+def compute_cells(records: pa.Table, *, first_week: str, report_week: str) -> dict[CellKey, int]:
     """Every figure of a report: weekly and cumulative totals per view for each week from
     ``first_week`` to ``report_week``, the report week's breakdowns, and its overlap.
 
-    ``person_of`` maps a record key to its person id (matching's result).
+    ``records`` is a records table (RECORD_COLUMNS); DuckDB, in process, does the counting.
     """
     weeks = weeks_between(first_week, report_week)
-    _, report_end = parse_iso_week(report_week)
     first_monday, _ = parse_iso_week(first_week)
-    counted = [r for r in records if r.day <= report_end]
-    week_of: dict[date, str] = {}  # a few hundred distinct days: compute each week once
-
-    def week(day: date) -> str:
-        known = week_of.get(day)
-        if known is None:
-            known = week_of[day] = iso_week(day)
-        return known
-
-    reported = _units(counted, {})  # a reported unit is the agency record itself
-    persons = _units(counted, person_of)
+    _, report_end = parse_iso_week(report_week)
+    connection = duckdb.connect()
+    try:
+        connection.register("records", records)
+        connection.execute(_UNITS_SQL, {"report_end": report_end})
+        connection.execute(_UNIT_HEADS_SQL)
+        counts = connection.execute(_WEEKS_SQL, {"first_monday": first_monday}).fetchall()
+        breakdowns = connection.execute(_BREAKDOWN_SQL).fetchall()
+        sides = connection.execute(_OVERLAP_SQL).fetchall()
+    finally:
+        connection.close()
+    per_week: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for measure, view, week, count in counts:
+        per_week[(measure, view)][week] += count
     cells: dict[CellKey, int] = {}
     for measure in MEASURES:
-        per_view: dict[str, Counter[str]] = {view: Counter() for view in VIEWS}
-        before: Counter[str] = Counter()  # records and persons first seen before first_week
-        for unit in reported.get(measure, {}).values():
-            (country,) = unit.countries
-            view = COUNTRY_VIEWS[country]
-            if unit.first_day < first_monday:
-                before[view] += 1
-            else:
-                per_view[view][week(unit.first_day)] += 1
-        for unit in persons.get(measure, {}).values():
-            if unit.first_day < first_monday:
-                before[RECONCILED] += 1
-            else:
-                per_view[RECONCILED][week(unit.first_day)] += 1
-        for key in (*per_view["uk"], *per_view["ro"]):
-            per_view[DOUBLE_COUNTED][key] = (
-                per_view["uk"][key] + per_view["ro"][key] - per_view[RECONCILED][key]
-            )
-        before[DOUBLE_COUNTED] = before["uk"] + before["ro"] - before[RECONCILED]
+        series = {view: per_week[(measure, view)] for view in (*COUNTRY_VIEWS.values(), RECONCILED)}
+        series[DOUBLE_COUNTED] = Counter(
+            {
+                week: series["uk"][week] + series["ro"][week] - series[RECONCILED][week]
+                for week in {*series["uk"], *series["ro"]}
+            }
+        )
         for view in VIEWS:
-            running = before[view]
+            running = series[view]["before"]
             for name in weeks:
-                running += per_view[view][name]
-                cells[CellKey(measure, view, WEEK, name)] = per_view[view][name]
+                running += series[view][name]
+                cells[CellKey(measure, view, WEEK, name)] = series[view][name]
                 cells[CellKey(measure, view, CUMULATIVE, name)] = running
-        cells.update(_breakdowns(measure, reported.get(measure, {}), "reported", report_week))
-        cells.update(_breakdowns(measure, persons.get(measure, {}), RECONCILED, report_week))
+    for measure, view, dimension, category, count in breakdowns:
+        if dimension == "agency" and view == RECONCILED:
+            continue  # a person known to two agencies would count under both
+        cells[CellKey(measure, view, CUMULATIVE, report_week, dimension, category)] = count
+    for view in OVERLAP_VIEWS:
+        for measure in OVERLAP_MEASURES:
+            cells[CellKey(measure, view, CUMULATIVE, report_week)] = 0
+    for measure, side, count in sides:
         if measure in OVERLAP_MEASURES:
-            sides = Counter(_side(unit.countries) for unit in persons.get(measure, {}).values())
-            for view in OVERLAP_VIEWS:
-                cells[CellKey(measure, view, CUMULATIVE, report_week)] = sides[view]
+            cells[CellKey(measure, side, CUMULATIVE, report_week)] = count
     return cells
-
-
-def _side(countries: frozenset[str]) -> str:
-    if countries == {"GB"}:
-        return "uk_only"
-    if countries == {"RO"}:
-        return "ro_only"
-    return "both"
-
-
-def _breakdowns(
-    measure: str, units: Mapping[str, _Unit], kind: str, report_week: str
-) -> dict[CellKey, int]:
-    """The report week's cumulative figures split by each dimension (every category listed)."""
-    counts: Counter[tuple[str, str, str]] = Counter()
-    for unit in units.values():
-        if kind == "reported":
-            (country,) = unit.countries
-            view = COUNTRY_VIEWS[country]
-        else:
-            view = RECONCILED
-        for dimension, category in zip(DIMENSIONS, unit.attributes, strict=True):
-            if dimension == "agency" and view == RECONCILED:
-                continue
-            counts[(view, dimension, category)] += 1
-    return {
-        CellKey(measure, view, CUMULATIVE, report_week, dimension, category): count
-        for (view, dimension, category), count in counts.items()
-    }
 
 
 def complete_breakdowns(cells: Mapping[CellKey, int]) -> dict[CellKey, int]:

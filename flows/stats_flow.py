@@ -49,12 +49,7 @@ def load(settings: Settings) -> StatsInput:
 def compute(stats_input: StatsInput, report_week: str) -> tuple[str, dict[CellKey, int]]:
     """Every figure of the report (restricted values), and the first week it covers."""
     first_week = stats_input.first_week(report_week)
-    cells = compute_cells(
-        stats_input.records,
-        stats_input.person_of,
-        first_week=first_week,
-        report_week=report_week,
-    )
+    cells = compute_cells(stats_input.records, first_week=first_week, report_week=report_week)
     return first_week, complete_breakdowns(cells)
 
 
@@ -141,7 +136,7 @@ def weekly_statistics(
         "snapshot_id": snapshot.id,
         "report_week": report_week,
         "first_week": first_week,
-        "records": len(stats_input.records),
+        "records": stats_input.records.num_rows,
         "cells": len(cells),
         "suppressed": len(suppression.hidden),
         "published": published,

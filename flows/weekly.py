@@ -4,12 +4,17 @@ them (revisions), and turn public cells into downstream records. Computing is in
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyarrow import csv as pa_csv
+from sqlalchemy import Engine, Select, String, cast, func, insert, literal, null, select
 from sqlalchemy.orm import Session
 
 from consumers.view import (
@@ -23,8 +28,7 @@ from consumers.view import (
     TimelineEntry,
 )
 from flows.disclosure import Suppression, disclosure_rule
-from flows.records import record_id
-from flows.statistics import UNKNOWN, CellKey, MeasuredRecord, iso_week
+from flows.statistics import RECORD_SCHEMA, CellKey, iso_week
 from schemas.vocabulary import Agency
 
 FACT_KINDS = (
@@ -38,154 +42,210 @@ FACT_KINDS = (
 
 @dataclass(frozen=True)
 class StatsInput:
-    """What the statistics are computed from: counted records and matching's persons."""
+    """What the statistics are computed from: the counted records (a records table, with
+    each record's person from matching) and the dedup run they reflect."""
 
-    records: list[MeasuredRecord]
-    person_of: dict[str, str]
+    records: pa.Table
     match_run_id: int | None
 
     def first_week(self, report_week: str) -> str:
         """The week of the earliest counted record (the report week if there is none)."""
-        if not self.records:
-            return report_week
-        return min(iso_week(min(r.day for r in self.records)), report_week)
+        earliest = pc.min(self.records["day"]).as_py() if self.records.num_rows else None
+        return report_week if earliest is None else min(iso_week(earliest), report_week)
 
 
 def _first(values: Sequence[Any] | None) -> str | None:
     return str(values[0]) if values else None
 
 
-# (event type, stage or outcome) -> measure; None as the second part: any.
-_MEASURE_OF_FACT = {
-    ("ReferralMade", None): "potential_victims",
-    ("IdentificationDecided", "REASONABLE_GROUNDS"): "positive_reasonable_grounds",
-    ("IdentificationDecided", "CONCLUSIVE_GROUNDS"): "positive_conclusive",
-    ("IdentificationDecided", "RO_FORMAL_IDENTIFICATION"): "positive_conclusive",
-    ("SuspectCharged", None): "suspects_charged",
-    ("ProsecutionStarted", None): "prosecuted",
-    ("CourtOutcomeRecorded", "CONVICTED"): "convicted",
-}
+# Which facts count towards which measure: (event type, stage, outcome, measure); None matches
+# anything. PersonRecorded rows are the suspect records (the query keeps only those).
+MEASURE_OF_FACT = (
+    ("ReferralMade", None, None, "potential_victims"),
+    ("IdentificationDecided", "REASONABLE_GROUNDS", "POSITIVE", "positive_reasonable_grounds"),
+    ("IdentificationDecided", "CONCLUSIVE_GROUNDS", "POSITIVE", "positive_conclusive"),
+    ("IdentificationDecided", "RO_FORMAL_IDENTIFICATION", "POSITIVE", "positive_conclusive"),
+    ("SuspectCharged", None, None, "suspects_charged"),
+    ("ProsecutionStarted", None, None, "prosecuted"),
+    ("CourtOutcomeRecorded", None, "CONVICTED", "convicted"),
+    ("PersonRecorded", None, None, "suspects"),
+)
+# One row per counted fact as the database returns it (day as text: a date or a timestamp).
+RAW_COLUMNS = (
+    "kind",
+    "agency",
+    "person_ref",
+    "day",
+    "stage",
+    "outcome",
+    "referred_age",
+    "referred_type",
+    "sex",
+    "age_group",
+    "nationality",
+    "person_type",
+    "case_type",
+    "person_id",
+)
+RAW_SCHEMA = pa.schema([(name, pa.string()) for name in RAW_COLUMNS])
+_NORMALISE_SQL = """
+SELECT m.measure, a.code AS agency, a.country, a.code || ':' || r.person_ref AS record,
+       CAST(substr(r.day, 1, 10) AS DATE) AS day,
+       coalesce(r.sex, 'UNKNOWN') AS sex,
+       CASE WHEN r.age_group IS NOT NULL AND r.age_group <> 'UNKNOWN' THEN r.age_group
+            ELSE coalesce(r.referred_age, 'UNKNOWN') END AS age_group,
+       coalesce(r.nationality, 'UNKNOWN') AS nationality,
+       coalesce(r.referred_type, r.person_type, r.case_type, 'UNKNOWN') AS exploitation,
+       r.person_id AS person
+FROM raw r
+JOIN measures m ON m.kind = r.kind AND (m.stage IS NULL OR m.stage = r.stage)
+                AND (m.outcome IS NULL OR m.outcome = r.outcome)
+JOIN agencies a ON a.agency = r.agency
+WHERE r.day IS NOT NULL AND r.person_ref IS NOT NULL
+"""
 
 
-def measure_of_fact(kind: str, stage: str | None, outcome: str | None) -> str | None:
-    """Which measure a fact counts towards (None: not a counted fact)."""
-    if kind == "IdentificationDecided":
-        return _MEASURE_OF_FACT.get((kind, stage)) if outcome == "POSITIVE" else None
-    if kind == "CourtOutcomeRecorded":
-        return _MEASURE_OF_FACT.get((kind, outcome))
-    return _MEASURE_OF_FACT.get((kind, None))
+def normalise_facts(raw: pa.Table) -> pa.Table:
+    """Raw fact rows (RAW_COLUMNS) to a records table (`flows.statistics.RECORD_COLUMNS`):
+    the measure each counts towards, agency code and country, record key, attributes."""
+    measures = pa.table(
+        dict(
+            zip(
+                ("kind", "stage", "outcome", "measure"),
+                zip(*MEASURE_OF_FACT, strict=True),
+                strict=True,
+            )
+        ),
+        schema=pa.schema([(name, pa.string()) for name in ("kind", "stage", "outcome", "measure")]),
+    )
+    agencies = pa.table(
+        {
+            "agency": [member.value for member in Agency],
+            "code": [member.code for member in Agency],
+            "country": [member.country for member in Agency],
+        }
+    )
+    connection = duckdb.connect()
+    try:
+        for name, table in (("raw", raw), ("measures", measures), ("agencies", agencies)):
+            connection.register(name, table)
+        result: pa.Table = connection.sql(_NORMALISE_SQL).to_arrow_table()
+    finally:
+        connection.close()
+    return result.cast(RECORD_SCHEMA)
 
 
-_AGENCIES = {member.value: (member.code, member.country) for member in Agency}
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
-def _record(  # noqa: PLR0917 (one row's columns)
-    measure: str,
-    agency: str,
-    person_ref: str,
-    when: date | datetime,
-    sex: str | None,
-    age_group: str | None,
-    nationality: str | None,
-    exploitation: str | None,
-) -> MeasuredRecord:
-    code, country = _AGENCIES[agency]
-    return MeasuredRecord(
-        measure,
-        code,
-        country,
-        record_id(code, person_ref),
-        when.date() if isinstance(when, datetime) else when,
-        sex or UNKNOWN,
-        age_group or UNKNOWN,
-        nationality or UNKNOWN,
-        exploitation or UNKNOWN,
+def _fetch(session: Session, query: Select[*tuple[Any, ...]]) -> pa.Table:
+    """A query's rows as a RAW_COLUMNS table; on PostgreSQL through COPY (millions of rows)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        sql = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+        driver = connection.connection.driver_connection
+        buffer = io.BytesIO()
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute("SET LOCAL TIME ZONE 'UTC'")  # days are UTC days
+            with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+                for block in copy:
+                    buffer.write(block)
+        buffer.seek(0)
+        return pa_csv.read_csv(
+            buffer,
+            read_options=pa_csv.ReadOptions(column_names=list(RAW_COLUMNS)),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=RAW_SCHEMA, strings_can_be_null=True
+            ),
+        )
+    rows = session.execute(query).all()
+    columns = zip(*rows, strict=True) if rows else [() for _ in RAW_COLUMNS]
+    return pa.table(
+        [pa.array([_text(v) for v in column], pa.string()) for column in columns],
+        schema=RAW_SCHEMA,
+    )
+
+
+def _facts_query() -> Select[*tuple[Any, ...]]:
+    person, link, case, fact = AgencyPerson, PersonRecordLink, AgencyCase, CaseFact
+    details = fact.details
+    return (
+        select(
+            fact.kind,
+            fact.agency,
+            fact.person_ref,
+            fact.fact_date,
+            details["stage"].as_string(),
+            details["outcome"].as_string(),
+            details["age_group"].as_string(),
+            details[("exploitation_types", 0)].as_string(),
+            person.sex,
+            person.age_group,
+            person.nationalities[0].as_string(),
+            person.exploitation_types[0].as_string(),
+            case.exploitation_types[0].as_string(),
+            link.person_id,
+        )
+        .outerjoin(person, (person.agency == fact.agency) & (person.person_ref == fact.person_ref))
+        .outerjoin(case, (case.agency == fact.agency) & (case.case_ref == fact.case_ref))
+        .outerjoin(link, (link.agency == fact.agency) & (link.person_ref == fact.person_ref))
+        .where(
+            fact.kind.in_(FACT_KINDS),
+            fact.person_ref.is_not(None),
+            fact.fact_date.is_not(None),
+        )
+    )
+
+
+def _suspects_query() -> Select[*tuple[Any, ...]]:
+    person, link = AgencyPerson, PersonRecordLink
+    nothing = cast(null(), String)
+    return (
+        select(
+            literal("PersonRecorded", String),
+            person.agency,
+            person.person_ref,
+            TimelineEntry.occurred_at,
+            nothing,
+            nothing,
+            nothing,
+            nothing,
+            person.sex,
+            person.age_group,
+            person.nationalities[0].as_string(),
+            person.exploitation_types[0].as_string(),
+            nothing,
+            link.person_id,
+        )
+        .join(TimelineEntry, TimelineEntry.event_id == person.event_id)
+        .outerjoin(link, (link.agency == person.agency) & (link.person_ref == person.person_ref))
+        .where(person.role == "SUSPECT", person.retracted.is_(False))
     )
 
 
 def load_stats_input(engine: Engine) -> StatsInput:
-    """Counted records from the view's facts and person records, and the latest persons.
+    """Counted records from the view's facts and suspect records, with their persons.
 
-    The joins and the JSON fields the figures need are done by the database (one row per
-    counted fact, never whole ``details`` documents), so this scales to millions of facts.
+    The database does the joins and extracts the JSON fields (never whole ``details``
+    documents); PostgreSQL streams the rows through COPY; DuckDB maps them to measures.
     """
-    person, link = AgencyPerson, PersonRecordLink
-    on_person = (person.agency == CaseFact.agency) & (person.person_ref == CaseFact.person_ref)
-    on_case = (AgencyCase.agency == CaseFact.agency) & (AgencyCase.case_ref == CaseFact.case_ref)
-    on_link = (link.agency == CaseFact.agency) & (link.person_ref == CaseFact.person_ref)
-    on_own_link = (link.agency == person.agency) & (link.person_ref == person.person_ref)
-    details = CaseFact.details
-    records: list[MeasuredRecord] = []
-    person_of: dict[str, str] = {}
-    with Session(engine) as session:
-        facts = session.execute(
-            select(
-                CaseFact.kind,
-                CaseFact.agency,
-                CaseFact.person_ref,
-                CaseFact.fact_date,
-                details["stage"].as_string(),
-                details["outcome"].as_string(),
-                details["age_group"].as_string(),
-                details[("exploitation_types", 0)].as_string(),
-                person.sex,
-                person.age_group,
-                person.nationalities[0].as_string(),
-                person.exploitation_types[0].as_string(),
-                AgencyCase.exploitation_types[0].as_string(),
-                link.person_id,
-            )
-            .outerjoin(person, on_person)
-            .outerjoin(AgencyCase, on_case)
-            .outerjoin(link, on_link)
-            .where(
-                CaseFact.kind.in_(FACT_KINDS),
-                CaseFact.person_ref.is_not(None),
-                CaseFact.fact_date.is_not(None),
-            )
+    with Session(engine) as session, session.begin():
+        raw = pa.concat_tables(
+            [
+                _fetch(session, _facts_query()),
+                _fetch(session, _suspects_query()),
+                _defendants(session),
+            ]
         )
-        for (kind, agency, ref, day, stage, outcome, referred_age, referred_type, sex, age,
-             nationality, person_type, case_type, person_id) in facts:  # fmt: skip
-            measure = measure_of_fact(kind, stage, outcome)
-            if measure is None:
-                continue
-            age_group = age if age and age != UNKNOWN else referred_age
-            exploitation = referred_type or person_type or case_type
-            record = _record(measure, agency, ref, day, sex, age_group, nationality, exploitation)
-            records.append(record)
-            if person_id is not None:
-                person_of[record.record] = person_id
-        suspects = session.execute(
-            select(
-                person.agency,
-                person.person_ref,
-                TimelineEntry.occurred_at,
-                person.sex,
-                person.age_group,
-                person.nationalities[0].as_string(),
-                person.exploitation_types[0].as_string(),
-                link.person_id,
-            )
-            .join(TimelineEntry, TimelineEntry.event_id == person.event_id)
-            .outerjoin(link, on_own_link)
-            .where(person.role == "SUSPECT", person.retracted.is_(False))
-        )
-        for agency, ref, when, sex, age, nationality, exploitation, person_id in suspects:
-            record = _record("suspects", agency, ref, when, sex, age, nationality, exploitation)
-            records.append(record)
-            if person_id is not None:
-                person_of[record.record] = person_id
-        records.extend(_defendants(session))
-        defendants = {r.record for r in records if r.measure == "prosecuted"}
-        person_of.update(_persons_of(session, defendants))
         match_run_id = session.scalar(
             select(func.max(MatchRun.id)).where(MatchRun.finished_at.is_not(None))
         )
-    return StatsInput(records, person_of, match_run_id)
+    return StatsInput(normalise_facts(raw), match_run_id)
 
 
-def _defendants(session: Session) -> list[MeasuredRecord]:
-    """One record per defendant of each prosecution (its person refs are a JSON list)."""
+def _defendants(session: Session) -> pa.Table:
+    """Raw rows of each prosecution's defendants (its person refs are a JSON list)."""
     prosecutions = session.execute(
         select(CaseFact.agency, CaseFact.case_ref, CaseFact.fact_date, CaseFact.details).where(
             CaseFact.kind == "ProsecutionStarted", CaseFact.fact_date.is_not(None)
@@ -193,8 +253,9 @@ def _defendants(session: Session) -> list[MeasuredRecord]:
     ).all()
     wanted = {(agency, ref) for agency, _, _, details in prosecutions for ref in _refs(details)}
     cases = {(agency, case_ref) for agency, case_ref, _, _ in prosecutions}
-    attributes: dict[tuple[str, str], tuple[Any, ...]] = {}
-    for agency in {agency for agency, _ in wanted}:
+    known: dict[tuple[str, str], tuple[Any, ...]] = {}
+    case_types: dict[tuple[str, str], str | None] = {}
+    for agency in {agency for agency, _ in cases}:
         rows = session.execute(
             select(
                 AgencyPerson.person_ref,
@@ -202,50 +263,48 @@ def _defendants(session: Session) -> list[MeasuredRecord]:
                 AgencyPerson.age_group,
                 AgencyPerson.nationalities[0].as_string(),
                 AgencyPerson.exploitation_types[0].as_string(),
-            ).where(AgencyPerson.agency == agency, AgencyPerson.role == "SUSPECT")
+                PersonRecordLink.person_id,
+            )
+            .outerjoin(
+                PersonRecordLink,
+                (PersonRecordLink.agency == AgencyPerson.agency)
+                & (PersonRecordLink.person_ref == AgencyPerson.person_ref),
+            )
+            .where(AgencyPerson.agency == agency, AgencyPerson.role == "SUSPECT")
         )
         for ref, *values in rows:
             if (agency, ref) in wanted:
-                attributes[(agency, ref)] = tuple(values)
-    case_types = {}
-    for agency in {agency for agency, _ in cases}:
-        rows = session.execute(
+                known[(agency, ref)] = tuple(values)
+        for case_ref, types in session.execute(
             select(AgencyCase.case_ref, AgencyCase.exploitation_types).where(
                 AgencyCase.agency == agency
             )
-        )
-        for case_ref, types in rows:
+        ):
             if (agency, case_ref) in cases:
                 case_types[(agency, case_ref)] = _first(types)
-    records = []
+    defendants: list[dict[str, Any]] = []
     for agency, case_ref, day, details in prosecutions:
         for ref in _refs(details):
-            sex, age, nationality, exploitation = attributes.get((agency, ref), (None,) * 4)
-            exploitation = exploitation or case_types.get((agency, case_ref))
-            records.append(
-                _record("prosecuted", agency, ref, day, sex, age, nationality, exploitation)
+            sex, age, nationality, exploitation, person_id = known.get((agency, ref), (None,) * 5)
+            defendants.append(
+                {
+                    "kind": "ProsecutionStarted",
+                    "agency": agency,
+                    "person_ref": ref,
+                    "day": str(day),
+                    "sex": sex,
+                    "age_group": age,
+                    "nationality": nationality,
+                    "person_type": exploitation,
+                    "case_type": case_types.get((agency, case_ref)),
+                    "person_id": person_id,
+                }
             )
-    return records
+    return pa.Table.from_pylist(defendants, schema=RAW_SCHEMA)
 
 
 def _refs(details: Mapping[str, Any]) -> list[str]:
     return [str(ref) for ref in details.get("defendant_refs") or []]
-
-
-def _persons_of(session: Session, record_ids: set[str]) -> dict[str, str]:
-    """Person ids of the given record ids (``<agency code>:<person ref>``)."""
-    found = {}
-    for code in {record.split(":", 1)[0] for record in record_ids}:
-        rows = session.execute(
-            select(PersonRecordLink.person_ref, PersonRecordLink.person_id).where(
-                PersonRecordLink.agency == Agency.from_code(code).value
-            )
-        )
-        for ref, person_id in rows:
-            key = record_id(code, ref)
-            if key in record_ids:
-                found[key] = person_id
-    return found
 
 
 @dataclass(frozen=True)
@@ -278,7 +337,7 @@ def store_snapshot(  # noqa: PLR0917 (one snapshot's parts)
             created_at=now,
             k=suppression.k,
             match_run_id=stats_input.match_run_id,
-            records=len(stats_input.records),
+            records=stats_input.records.num_rows,
             cells=len(cells),
             suppressed=len(suppression.hidden),
         )

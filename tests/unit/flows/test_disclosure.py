@@ -24,6 +24,7 @@ from flows.statistics import (
     CellKey,
     complete_breakdowns,
     compute_cells,
+    records_table,
     relations,
 )
 from tests.unit.flows.test_statistics import random_records
@@ -111,7 +112,9 @@ class Attacker:
 def test_no_public_cell_below_k_can_be_derived(seed: int) -> None:
     records, person_of = random_records(seed, count=500)
     cells = complete_breakdowns(
-        compute_cells(records, person_of, first_week="2026-W36", report_week="2026-W48")
+        compute_cells(
+            records_table(records, person_of), first_week="2026-W36", report_week="2026-W48"
+        )
     )
 
     suppression = protect(cells, relations(cells), K)

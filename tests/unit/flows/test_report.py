@@ -15,6 +15,7 @@ from flows.statistics import (
     CellKey,
     complete_breakdowns,
     compute_cells,
+    records_table,
     relations,
 )
 from flows.weekly import Snapshot, revisions
@@ -30,7 +31,9 @@ def snapshot(seed: int, snapshot_id: int, hostile: bool = False) -> Snapshot:
             dataclasses.replace(r, nationality="<script>alert(1)</script>") for r in records[:50]
         ] + records[50:]
     cells = complete_breakdowns(
-        compute_cells(records, person_of, first_week="2026-W36", report_week="2026-W48")
+        compute_cells(
+            records_table(records, person_of), first_week="2026-W36", report_week="2026-W48"
+        )
     )
     hidden = dict(protect(cells, relations(cells)).hidden)
     return Snapshot(snapshot_id, "2026-W48", "2026-W36", NOW, 11, cells, hidden)

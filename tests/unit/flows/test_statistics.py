@@ -22,6 +22,7 @@ from flows.statistics import (
     iso_week,
     parse_iso_week,
     previous_week,
+    records_table,
     relations,
     weeks_between,
 )
@@ -56,7 +57,7 @@ def test_reported_figures_count_records_and_reconciled_counts_persons() -> None:
     ]
     person_of = {"uk-sca:a": "P1", "ro-anitp:b": "P1", "uk-sca:c": "P2"}
 
-    cells = compute_cells(records, person_of, first_week=W47, report_week=W48)
+    cells = compute_cells(records_table(records, person_of), first_week=W47, report_week=W48)
 
     def total(view: str, period: str, week: str = W48) -> int:
         return cells[CellKey("potential_victims", view, period, week)]
@@ -89,7 +90,7 @@ def test_records_after_the_report_week_are_left_out_and_earlier_ones_start_the_t
         victim("uk-sca", "later", MONDAY_48 + timedelta(days=7)),
     ]
 
-    cells = compute_cells(records, {}, first_week=W47, report_week=W48)
+    cells = compute_cells(records_table(records, {}), first_week=W47, report_week=W48)
 
     assert cells[CellKey("potential_victims", "uk", CUMULATIVE, W47)] == 1
     assert cells[CellKey("potential_victims", "uk", CUMULATIVE, W48)] == 2
@@ -104,7 +105,7 @@ def test_a_person_takes_the_most_frequent_known_value_of_their_records() -> None
     ]
     person_of = {"uk-sca:a": "P1", "uk-police:b": "P1", "ro-anitp:c": "P1"}
 
-    cells = compute_cells(records, person_of, first_week=W48, report_week=W48)
+    cells = compute_cells(records_table(records, person_of), first_week=W48, report_week=W48)
 
     reconciled = {
         (k.dimension, k.category): v
@@ -146,7 +147,7 @@ def random_records(seed: int, count: int = 600) -> tuple[list[MeasuredRecord], d
 def test_every_relation_a_reader_could_use_holds_on_the_figures(seed: int) -> None:
     records, person_of = random_records(seed)
     cells = complete_breakdowns(
-        compute_cells(records, person_of, first_week="2026-W36", report_week=W48)
+        compute_cells(records_table(records, person_of), first_week="2026-W36", report_week=W48)
     )
 
     found = relations(cells)

@@ -3,13 +3,14 @@ public records that leave for the topic."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+import pyarrow as pa
 import pytest
 
 from flows.disclosure import PRIMARY, Suppression
 from flows.statistics import CUMULATIVE, CellKey
-from flows.weekly import measure_of_fact, public_records
+from flows.weekly import RAW_SCHEMA, normalise_facts, public_records
 
 
 @pytest.mark.parametrize(
@@ -25,12 +26,63 @@ from flows.weekly import measure_of_fact, public_records
         ("CourtOutcomeRecorded", None, "CONVICTED", "convicted"),
         ("CourtOutcomeRecorded", None, "ACQUITTED", None),
         ("InvestigationOpened", None, None, None),
+        ("PersonRecorded", None, None, "suspects"),
     ],
 )
 def test_which_fact_counts_towards_which_measure(
     kind: str, stage: str | None, outcome: str | None, measure: str | None
 ) -> None:
-    assert measure_of_fact(kind, stage, outcome) == measure
+    raw = pa.Table.from_pylist(
+        [
+            {
+                "kind": kind,
+                "agency": "RO_ANITP",
+                "person_ref": "ANITP-1/V",
+                "day": "2026-11-23 10:00:00+00",
+                "stage": stage,
+                "outcome": outcome,
+            }
+        ],
+        schema=RAW_SCHEMA,
+    )
+
+    records = normalise_facts(raw).to_pylist()
+
+    assert [r["measure"] for r in records] == ([measure] if measure else [])
+
+
+def test_normalised_records_carry_codes_keys_and_the_first_known_attributes() -> None:
+    raw = pa.Table.from_pylist(
+        [
+            {
+                "kind": "ReferralMade",
+                "agency": "UK_SCA",
+                "person_ref": "NRM-1/PV",
+                "day": "2026-11-23",
+                "age_group": "UNKNOWN",
+                "referred_age": "CHILD",
+                "person_type": "LABOUR",
+                "case_type": "SEXUAL",
+                "person_id": "P00000007",
+            }
+        ],
+        schema=RAW_SCHEMA,
+    )
+
+    (record,) = normalise_facts(raw).to_pylist()
+
+    assert record == {
+        "measure": "potential_victims",
+        "agency": "uk-sca",
+        "country": "GB",
+        "record": "uk-sca:NRM-1/PV",
+        "day": date(2026, 11, 23),
+        "sex": "UNKNOWN",
+        "age_group": "CHILD",
+        "nationality": "UNKNOWN",
+        "exploitation": "LABOUR",
+        "person": "P00000007",
+    }
 
 
 def test_public_records_carry_no_suppressed_value_and_the_rule() -> None:
