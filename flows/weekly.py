@@ -155,6 +155,7 @@ def _fetch(session: Session, query: Select[*tuple[Any, ...]]) -> pa.Table:
         return pa_csv.read_csv(
             buffer,
             read_options=pa_csv.ReadOptions(column_names=list(RAW_COLUMNS)),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),  # refs are free text
             convert_options=pa_csv.ConvertOptions(
                 column_types=RAW_SCHEMA, strings_can_be_null=True
             ),
