@@ -171,44 +171,50 @@ FROM records WHERE day <= $report_end
 """
 _UNIT_HEADS_SQL = """
 CREATE TEMP TABLE units AS
-SELECT kind, measure, unit, min(day) AS first_day,
+SELECT kind, measure, unit, min(day) AS first_day, count(*) AS records,
        CASE WHEN kind = 'reconciled' THEN 'reconciled'
             WHEN bool_or(country = 'GB') THEN 'uk' ELSE 'ro' END AS view,
        CASE WHEN bool_or(country = 'GB') AND bool_or(country = 'RO') THEN 'both'
             WHEN bool_or(country = 'GB') THEN 'uk_only' ELSE 'ro_only' END AS side
 FROM units_raw GROUP BY kind, measure, unit
 """
+# Each row with its unit's view, split by whether the unit has one record (it takes that
+# record's values) or several (the most frequent known value wins).
+_UNIT_ROWS_SQL = (
+    """
+CREATE TEMP TABLE unit_rows AS
+SELECT r.*, u.view, u.records FROM units_raw r JOIN units u USING (kind, measure, unit)
+""",
+    "CREATE TEMP TABLE single_rows AS SELECT * FROM unit_rows WHERE records = 1",
+    "CREATE TEMP TABLE shared_rows AS SELECT * FROM unit_rows WHERE records > 1",
+)
 _WEEKS_SQL = """
 SELECT measure, view, CASE WHEN first_day < $first_monday THEN 'before'
                            ELSE strftime(first_day, '%G-W%V') END AS week, count(*)
 FROM units GROUP BY ALL
 """
+# One dimension's breakdown (the column name comes from DIMENSIONS, never from data): units of
+# one record counted by its value; units of several by their most frequent known value.
 _BREAKDOWN_SQL = """
-WITH long AS (
-    UNPIVOT units_raw ON exploitation, sex, age_group, nationality, agency
-    INTO NAME dimension VALUE category
+WITH single AS (
+    SELECT measure, view, {dimension} AS category FROM single_rows
 ), counted AS (
-    SELECT kind, measure, unit, dimension, category, count(*) AS n
-    FROM long WHERE category <> 'UNKNOWN' GROUP BY ALL
-), prevailing AS (
-    SELECT kind, measure, unit, dimension, first(category ORDER BY n DESC, category) AS category
-    FROM counted GROUP BY ALL
-), known AS (
-    SELECT u.measure, u.view, p.dimension, p.category, count(*) AS n
-    FROM prevailing p JOIN units u USING (kind, measure, unit)
-    GROUP BY ALL
-), totals AS (
-    SELECT measure, view, count(*) AS n FROM units GROUP BY ALL
+    SELECT kind, measure, unit, {dimension} AS category, count(*) AS n
+    FROM shared_rows WHERE {dimension} <> 'UNKNOWN' GROUP BY ALL
+), ranked AS (
+    SELECT kind, measure, unit, category,
+           row_number() OVER (PARTITION BY kind, measure, unit ORDER BY n DESC, category) AS rank
+    FROM counted
+), shared AS (
+    SELECT u.measure, u.view, coalesce(p.category, 'UNKNOWN') AS category
+    FROM units u
+    LEFT JOIN ranked p ON p.kind = u.kind AND p.measure = u.measure AND p.unit = u.unit
+                      AND p.rank = 1
+    WHERE u.records > 1
 )
-SELECT measure, view, dimension, category, n FROM known
-UNION ALL
-SELECT t.measure, t.view, d.dimension, 'UNKNOWN', t.n - coalesce(sum(k.n), 0)
-FROM totals t
-CROSS JOIN (SELECT unnest(['exploitation', 'sex', 'age_group', 'nationality', 'agency'])
-            AS dimension) d
-LEFT JOIN known k ON k.measure = t.measure AND k.view = t.view AND k.dimension = d.dimension
-GROUP BY t.measure, t.view, d.dimension, t.n
-HAVING t.n - coalesce(sum(k.n), 0) > 0
+SELECT measure, view, category, count(*) FROM (
+    SELECT * FROM single UNION ALL SELECT * FROM shared
+) GROUP BY ALL
 """
 _OVERLAP_SQL = """
 SELECT measure, side, count(*) FROM units WHERE kind = 'reconciled' GROUP BY ALL
@@ -229,8 +235,16 @@ def compute_cells(records: pa.Table, *, first_week: str, report_week: str) -> di
         connection.register("records", records)
         connection.execute(_UNITS_SQL, {"report_end": report_end})
         connection.execute(_UNIT_HEADS_SQL)
+        for statement in _UNIT_ROWS_SQL:
+            connection.execute(statement)
         counts = connection.execute(_WEEKS_SQL, {"first_monday": first_monday}).fetchall()
-        breakdowns = connection.execute(_BREAKDOWN_SQL).fetchall()
+        breakdowns = [
+            (measure, view, dimension, category, count)
+            for dimension in DIMENSIONS
+            for measure, view, category, count in connection.execute(
+                _BREAKDOWN_SQL.format(dimension=dimension)
+            ).fetchall()
+        ]
         sides = connection.execute(_OVERLAP_SQL).fetchall()
     finally:
         connection.close()

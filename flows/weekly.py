@@ -5,7 +5,7 @@ them (revisions), and turn public cells into downstream records. Computing is in
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
-from sqlalchemy import Engine, Select, String, cast, func, insert, literal, null, select
+from sqlalchemy import Engine, Select, String, cast, func, insert, literal, null, select, true
 from sqlalchemy.orm import Session
 
 from consumers.view import (
@@ -52,10 +52,6 @@ class StatsInput:
         """The week of the earliest counted record (the report week if there is none)."""
         earliest = pc.min(self.records["day"]).as_py() if self.records.num_rows else None
         return report_week if earliest is None else min(iso_week(earliest), report_week)
-
-
-def _first(values: Sequence[Any] | None) -> str | None:
-    return str(values[0]) if values else None
 
 
 # Which facts count towards which measure: (event type, stage, outcome, measure); None matches
@@ -148,6 +144,7 @@ def _fetch(session: Session, query: Select[*tuple[Any, ...]]) -> pa.Table:
         buffer = io.BytesIO()
         with driver.cursor() as cursor:  # type: ignore[union-attr]
             cursor.execute("SET LOCAL TIME ZONE 'UTC'")  # days are UTC days
+            cursor.execute("SET LOCAL work_mem = '64MB'")  # hash joins of millions of rows
             with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
                 for block in copy:
                     buffer.write(block)
@@ -236,7 +233,7 @@ def load_stats_input(engine: Engine) -> StatsInput:
             [
                 _fetch(session, _facts_query()),
                 _fetch(session, _suspects_query()),
-                _defendants(session),
+                _fetch(session, _defendants_query(session.get_bind().dialect.name)),
             ]
         )
         match_run_id = session.scalar(
@@ -245,67 +242,39 @@ def load_stats_input(engine: Engine) -> StatsInput:
     return StatsInput(normalise_facts(raw), match_run_id)
 
 
-def _defendants(session: Session) -> pa.Table:
-    """Raw rows of each prosecution's defendants (its person refs are a JSON list)."""
-    prosecutions = session.execute(
-        select(CaseFact.agency, CaseFact.case_ref, CaseFact.fact_date, CaseFact.details).where(
-            CaseFact.kind == "ProsecutionStarted", CaseFact.fact_date.is_not(None)
+def _defendants_query(dialect: str) -> Select[*tuple[Any, ...]]:
+    """Each prosecution's defendants (a JSON list in ``details``), one row each."""
+    person, link, case, fact = AgencyPerson, PersonRecordLink, AgencyCase, CaseFact
+    if dialect == "postgresql":
+        listed = func.json_array_elements_text(fact.details["defendant_refs"])
+    else:  # SQLite
+        listed = func.json_each(fact.details, "$.defendant_refs")
+    refs = listed.table_valued("value").alias("defendant")
+    nothing = cast(null(), String)
+    return (
+        select(
+            fact.kind,
+            fact.agency,
+            refs.c.value,
+            fact.fact_date,
+            nothing,
+            nothing,
+            nothing,
+            nothing,
+            person.sex,
+            person.age_group,
+            person.nationalities[0].as_string(),
+            person.exploitation_types[0].as_string(),
+            case.exploitation_types[0].as_string(),
+            link.person_id,
         )
-    ).all()
-    wanted = {(agency, ref) for agency, _, _, details in prosecutions for ref in _refs(details)}
-    cases = {(agency, case_ref) for agency, case_ref, _, _ in prosecutions}
-    known: dict[tuple[str, str], tuple[Any, ...]] = {}
-    case_types: dict[tuple[str, str], str | None] = {}
-    for agency in {agency for agency, _ in cases}:
-        rows = session.execute(
-            select(
-                AgencyPerson.person_ref,
-                AgencyPerson.sex,
-                AgencyPerson.age_group,
-                AgencyPerson.nationalities[0].as_string(),
-                AgencyPerson.exploitation_types[0].as_string(),
-                PersonRecordLink.person_id,
-            )
-            .outerjoin(
-                PersonRecordLink,
-                (PersonRecordLink.agency == AgencyPerson.agency)
-                & (PersonRecordLink.person_ref == AgencyPerson.person_ref),
-            )
-            .where(AgencyPerson.agency == agency, AgencyPerson.role == "SUSPECT")
-        )
-        for ref, *values in rows:
-            if (agency, ref) in wanted:
-                known[(agency, ref)] = tuple(values)
-        for case_ref, types in session.execute(
-            select(AgencyCase.case_ref, AgencyCase.exploitation_types).where(
-                AgencyCase.agency == agency
-            )
-        ):
-            if (agency, case_ref) in cases:
-                case_types[(agency, case_ref)] = _first(types)
-    defendants: list[dict[str, Any]] = []
-    for agency, case_ref, day, details in prosecutions:
-        for ref in _refs(details):
-            sex, age, nationality, exploitation, person_id = known.get((agency, ref), (None,) * 5)
-            defendants.append(
-                {
-                    "kind": "ProsecutionStarted",
-                    "agency": agency,
-                    "person_ref": ref,
-                    "day": str(day),
-                    "sex": sex,
-                    "age_group": age,
-                    "nationality": nationality,
-                    "person_type": exploitation,
-                    "case_type": case_types.get((agency, case_ref)),
-                    "person_id": person_id,
-                }
-            )
-    return pa.Table.from_pylist(defendants, schema=RAW_SCHEMA)
-
-
-def _refs(details: Mapping[str, Any]) -> list[str]:
-    return [str(ref) for ref in details.get("defendant_refs") or []]
+        .select_from(fact)
+        .join(refs, true())
+        .outerjoin(person, (person.agency == fact.agency) & (person.person_ref == refs.c.value))
+        .outerjoin(case, (case.agency == fact.agency) & (case.case_ref == fact.case_ref))
+        .outerjoin(link, (link.agency == fact.agency) & (link.person_ref == refs.c.value))
+        .where(fact.kind == "ProsecutionStarted", fact.fact_date.is_not(None))
+    )
 
 
 @dataclass(frozen=True)
