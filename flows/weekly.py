@@ -148,6 +148,8 @@ def _fetch(session: Session, query: Select[*tuple[Any, ...]]) -> pa.Table:
             with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
                 for block in copy:
                     buffer.write(block)
+        if not buffer.getbuffer().nbytes:
+            return RAW_SCHEMA.empty_table()
         buffer.seek(0)
         return pa_csv.read_csv(
             buffer,
@@ -165,6 +167,18 @@ def _fetch(session: Session, query: Select[*tuple[Any, ...]]) -> pa.Table:
     )
 
 
+def _person_attributes() -> tuple[Any, ...]:
+    """A person record's columns the breakdowns use: sex, age group, first nationality and
+    first form of exploitation."""
+    person = AgencyPerson
+    return (
+        person.sex,
+        person.age_group,
+        person.nationalities[0].as_string(),
+        person.exploitation_types[0].as_string(),
+    )
+
+
 def _facts_query() -> Select[*tuple[Any, ...]]:
     person, link, case, fact = AgencyPerson, PersonRecordLink, AgencyCase, CaseFact
     details = fact.details
@@ -178,10 +192,7 @@ def _facts_query() -> Select[*tuple[Any, ...]]:
             details["outcome"].as_string(),
             details["age_group"].as_string(),
             details[("exploitation_types", 0)].as_string(),
-            person.sex,
-            person.age_group,
-            person.nationalities[0].as_string(),
-            person.exploitation_types[0].as_string(),
+            *_person_attributes(),
             case.exploitation_types[0].as_string(),
             link.person_id,
         )
@@ -209,10 +220,7 @@ def _suspects_query() -> Select[*tuple[Any, ...]]:
             nothing,
             nothing,
             nothing,
-            person.sex,
-            person.age_group,
-            person.nationalities[0].as_string(),
-            person.exploitation_types[0].as_string(),
+            *_person_attributes(),
             nothing,
             link.person_id,
         )
@@ -261,10 +269,7 @@ def _defendants_query(dialect: str) -> Select[*tuple[Any, ...]]:
             nothing,
             nothing,
             nothing,
-            person.sex,
-            person.age_group,
-            person.nationalities[0].as_string(),
-            person.exploitation_types[0].as_string(),
+            *_person_attributes(),
             case.exploitation_types[0].as_string(),
             link.person_id,
         )

@@ -27,9 +27,12 @@ def latest_changes(settings: Settings, prefix: str) -> tuple[int, dict[str, dict
 
 
 def latest_per_key(
-    settings: Settings, topic: str, key_field: str
+    settings: Settings, topic: str, key_field: str | None
 ) -> tuple[int, dict[str, dict[str, Any]]]:
-    """(records read, the last record per key) of a downstream topic, as a subscriber reads it."""
+    """(records read, the last record per key) of a downstream topic, as a subscriber reads it.
+
+    ``key_field``: the record field the Kafka key must equal (None: the key is not a field).
+    """
     consumer = make_consumer(settings, group_id=f"downstream-{uuid.uuid4().hex[:8]}")
     # A fresh client and no reader schema: what any Confluent-compatible subscriber does.
     deserializer = AvroDeserializer(
@@ -43,8 +46,9 @@ def latest_per_key(
     for message in messages:
         record = deserializer(message.value(), SerializationContext(topic, MessageField.VALUE))
         assert isinstance(record, dict)
-        assert (message.key() or b"").decode() == record[key_field]
-        latest[record[key_field]] = record
+        key = (message.key() or b"").decode()
+        assert key_field is None or key == record[key_field]
+        latest[key] = record
     return len(messages), latest
 
 

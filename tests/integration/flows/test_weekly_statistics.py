@@ -7,25 +7,20 @@ import csv
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from confluent_kafka.schema_registry import SchemaRegistryClient
-from confluent_kafka.schema_registry.avro import AvroDeserializer
-from confluent_kafka.serialization import MessageField, SerializationContext
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from consumers.reader import read_raw_to_end
 from consumers.view import StatsCell, StatsSnapshot
 from flows.stats_flow import weekly_statistics
-from infra.clients import make_consumer
 from infra.settings import Settings
 from producers.generate import EXPORT_FILES
 from schemas.topics import weekly_statistics_topic
+from tests.integration.consumers.change_stream import latest_per_key
 from tests.integration.flows.conftest import fill_view
 
 pytestmark = pytest.mark.integration
@@ -48,24 +43,6 @@ def _settings(database: Settings, service: Settings, prefix: str) -> Settings:
             "topic_prefix": prefix,
         }
     )
-
-
-def _public_topic(settings: Settings) -> dict[str, dict[str, object]]:
-    topic = weekly_statistics_topic(settings.topic_prefix)
-    consumer = make_consumer(settings, group_id=f"stats-{uuid.uuid4().hex[:8]}")
-    deserializer = AvroDeserializer(
-        SchemaRegistryClient({"url": settings.effective_schema_registry_url})
-    )
-    try:
-        messages = read_raw_to_end(consumer, [topic], 120)
-    finally:
-        consumer.close()
-    latest = {}
-    for message in messages:
-        record = deserializer(message.value(), SerializationContext(topic, MessageField.VALUE))
-        assert isinstance(record, dict)
-        latest[(message.key() or b"").decode()] = record
-    return latest
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -111,7 +88,7 @@ def test_a_late_export_revises_earlier_weeks_and_only_public_figures_leave(
     assert all(int(r["after"]) != int(r["before"]) for r in revised)
     assert first["snapshot_id"] != second["snapshot_id"]
     # The topic holds the latest public value of every figure, null when suppressed.
-    latest = _public_topic(settings)
+    _read, latest = latest_per_key(settings, weekly_statistics_topic(prefix), None)
     assert len(latest) == second["cells"] == second["published"]
     by_label = {
         f"{r['measure']}/{r['view']}/{r['period']}/{r['week']}/{r['dimension']}={r['category']}": r

@@ -98,3 +98,10 @@ def test_public_records_carry_no_suppressed_value_and_the_rule() -> None:
     assert records[large.label()]["value"] == 40
     assert all("k = 11" in r["disclosure_rule"] for r in records.values())
     assert set(records) == {"convicted/uk/cumulative/2026-W48/total=all", large.label()}
+
+
+def test_no_rows_normalise_to_an_empty_records_table() -> None:
+    records = normalise_facts(RAW_SCHEMA.empty_table())
+
+    assert records.num_rows == 0
+    assert records.schema.names[0] == "measure"
