@@ -35,6 +35,11 @@ class DecodedRecord:
     schema_id: int
 
 
+# What fastavro raises on bytes that are not a valid datum of the writer schema (found by
+# tests/unit/schemas/test_codec_fuzz.py: a mutated timestamp overflows a C int).
+_READ_ERRORS = (SchemaResolutionError, ValueError, TypeError, EOFError, IndexError, OverflowError)
+
+
 class RegistryCodec:
     """Encodes and decodes casesync events; subjects are ``<topic>-casesync.events.<Event>``.
 
@@ -102,7 +107,7 @@ class RegistryCodec:
         event_type, writer = self._writer(topic, schema_id)
         try:
             record = schemaless_reader(body, writer, self._readers[event_type])
-        except (SchemaResolutionError, ValueError, TypeError, EOFError, IndexError) as exc:
+        except _READ_ERRORS as exc:
             raise CodecError(
                 f"cannot decode {event_type} (schema id {schema_id}) from topic {topic}: {exc}"
             ) from exc
@@ -129,7 +134,7 @@ class RegistryCodec:
             self._downstream_writers[schema_id] = writer
         try:
             record = schemaless_reader(body, writer, reader)
-        except (SchemaResolutionError, ValueError, TypeError, EOFError, IndexError) as exc:
+        except _READ_ERRORS as exc:
             raise CodecError(
                 f"cannot decode {record_name} (schema id {schema_id}) from topic {topic}: {exc}"
             ) from exc
