@@ -321,12 +321,7 @@ def store_snapshot(  # noqa: PLR0917 (one snapshot's parts)
         rows = [
             {
                 "snapshot_id": snapshot.id,
-                "measure": key.measure,
-                "view": key.view,
-                "period": key.period,
-                "week": key.week,
-                "dimension": key.dimension,
-                "category": key.category,
+                **key._asdict(),
                 "value": value,
                 "suppression": suppression.hidden.get(key),
             }
@@ -399,12 +394,7 @@ def public_records(
             {
                 "snapshot_id": snapshot_id,
                 "report_week": report_week,
-                "measure": key.measure,
-                "view": key.view,
-                "period": key.period,
-                "week": key.week,
-                "dimension": key.dimension,
-                "category": key.category,
+                **key._asdict(),
                 "value": suppression.public_value(key, value),
                 "suppressed": key in suppression.hidden,
                 "disclosure_rule": rule,
