@@ -45,7 +45,7 @@ from infra.clients import make_admin, make_consumer, make_producer, make_registr
 from infra.database import make_engine
 from infra.errors import CasesyncError, PublishError
 from infra.kafka import kafka_answers
-from infra.prefect_server import PrefectServerService
+from infra.prefect_server import EPHEMERAL_STARTUP_TIMEOUT_SECONDS, PrefectServerService
 from infra.registry import registry_answers
 from infra.service import ServiceState, ServiceStatus
 from infra.settings import Settings
@@ -659,12 +659,14 @@ def _prefect_context(settings: Settings) -> Iterator[None]:
         PREFECT_API_URL,
         PREFECT_HOME,
         PREFECT_SERVER_ANALYTICS_ENABLED,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
         temporary_settings,
     )
 
     updates: dict[Any, Any] = {
         PREFECT_HOME: str(settings.prefect_home),
         PREFECT_SERVER_ANALYTICS_ENABLED: False,
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
     }
     if PrefectServerService(settings).is_ready():
         updates[PREFECT_API_URL] = settings.prefect_api_url

@@ -11,12 +11,16 @@ import httpx
 from infra.service import LocalService
 from infra.settings import LOOPBACK, Settings
 
+# Prefect's 20 s default for its temporary server is exceeded on a loaded 2-core machine.
+EPHEMERAL_STARTUP_TIMEOUT_SECONDS = 180
+
 
 def prefect_environment(settings: Settings) -> dict[str, str]:
     """Variables that keep Prefect's state inside casesync's state folder."""
     return {
         "PREFECT_HOME": str(settings.prefect_home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(EPHEMERAL_STARTUP_TIMEOUT_SECONDS),
     }
 
 
