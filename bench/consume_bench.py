@@ -24,6 +24,7 @@ from infra import services
 from infra.cli import joint_view_consumer
 from infra.clients import make_admin, make_consumer, make_producer, make_registry_client
 from infra.database import make_engine, normalise_database_url
+from infra.security import ADMIN_ROLE, JOINT_VIEW_ROLE
 from infra.settings import Settings
 from producers.generate import generate
 from producers.pipeline import publish_caseload
@@ -65,12 +66,14 @@ def main() -> None:
         caseload = Path(folder)
         generate(caseload, weeks=12, victims=args.victims, seed=7, bad_row_rate=0.0)
         publisher = Publisher(
-            make_producer(settings), RegistryCodec(make_registry_client(settings))
+            make_producer(settings, ADMIN_ROLE), RegistryCodec(make_registry_client(settings))
         )
         published = publish_caseload(caseload, publisher, topic_prefix=prefix)
 
         codec = RegistryCodec(make_registry_client(settings))
-        raw_consumer = make_consumer(settings, group_id=f"bench-raw-{uuid.uuid4().hex[:6]}")
+        raw_consumer = make_consumer(
+            settings, JOINT_VIEW_ROLE, group_id=f"bench-raw-{uuid.uuid4().hex[:6]}"
+        )
         began = time.perf_counter()
         messages = read_raw_to_end(raw_consumer, agency_topics(prefix), 600)
         for message in messages:

@@ -29,6 +29,7 @@ from consumers.database import upgrade
 from consumers.operations import group_lag
 from infra.clients import make_consumer, make_producer, make_registry_client
 from infra.database import make_engine
+from infra.security import ADMIN_ROLE, JOINT_VIEW_ROLE
 from infra.settings import Settings
 from producers.agencies import adapter_for
 from producers.generate import EXPORT_FILES, generate
@@ -60,7 +61,9 @@ class LagSampler(threading.Thread):
 
     def __init__(self, settings: Settings, group: str, topics: list[str], every_s: float) -> None:
         super().__init__(daemon=True)
-        self._consumer = make_consumer(settings, group_id=group)  # reads the group's commits
+        self._consumer = make_consumer(
+            settings, JOINT_VIEW_ROLE, group_id=group
+        )  # reads the group's commits
         self._topics, self._every_s = topics, every_s
         self.samples: list[tuple[float, int]] = []
         self.stop = threading.Event()
@@ -101,7 +104,7 @@ def start_consumers(settings: Settings, group: str, count: int) -> list[subproce
 
 def produce_at_rate(settings: Settings, messages: list[Message], rate: int) -> float:
     """Produce ``messages`` at ``rate`` per second; the seconds it took."""
-    producer = make_producer(settings, **{"linger.ms": 5})
+    producer = make_producer(settings, ADMIN_ROLE, **{"linger.ms": 5})
     began = time.monotonic()
     for number, (topic, key, value) in enumerate(messages):
         ahead = began + number / rate - time.monotonic()

@@ -22,6 +22,7 @@ from report import print_rates
 
 from infra import services
 from infra.clients import make_admin, make_producer, make_registry_client
+from infra.security import ADMIN_ROLE
 from infra.settings import Settings
 from infra.topics import TopicSpec, ensure_topics
 from producers.agencies import adapter_for
@@ -82,13 +83,13 @@ def main() -> None:
                             (event.event_type(), schema_id, to_record(event), event.case_ref)
                         )
 
-        publisher = Publisher(make_producer(settings), RegistryCodec(registry))
+        publisher = Publisher(make_producer(settings, ADMIN_ROLE), RegistryCodec(registry))
         began = time.perf_counter()
         published = publish_caseload(caseload, publisher, topic=ours_topic)
         ours_s = time.perf_counter() - began
 
         began = time.perf_counter()
-        raw_publish(make_producer(settings), raw_topic, items)
+        raw_publish(make_producer(settings, ADMIN_ROLE), raw_topic, items)
         raw_s = time.perf_counter() - began
 
     ours_rate, raw_rate = published / ours_s, len(items) / raw_s

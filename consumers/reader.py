@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
 
+from infra.clients import raise_if_refused
 from infra.errors import CasesyncError
 from schemas.codec import RegistryCodec
 from schemas.events import Envelope
@@ -35,6 +36,7 @@ def read_events(
             continue
         error = message.error()
         if error is not None:
+            raise_if_refused(error, message.topic())
             if error.code() == KafkaError._PARTITION_EOF:
                 continue
             raise CasesyncError(f"consume error on {message.topic()}: {error}")
@@ -56,6 +58,7 @@ def read_raw_to_end(consumer: Consumer, topics: list[str], timeout_s: float) -> 
     partitions = []
     for topic in topics:
         metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+        raise_if_refused(metadata.error, topic)  # unauthorized topics come back without partitions
         partitions += [TopicPartition(topic, p, OFFSET_BEGINNING) for p in metadata.partitions]
     ends = {
         (tp.topic, tp.partition): consumer.get_watermark_offsets(tp, timeout=10)[1]
@@ -68,6 +71,7 @@ def read_raw_to_end(consumer: Consumer, topics: list[str], timeout_s: float) -> 
     while remaining and time.monotonic() < deadline:
         for message in consumer.consume(500, timeout=1.0):
             if message.error() is not None:
+                raise_if_refused(message.error(), message.topic())
                 continue
             messages.append(message)
             key = (str(message.topic()), int(message.partition() or 0))

@@ -20,6 +20,7 @@ from consumers.apply import BatchResult, apply_batch
 from consumers.changes import ChangeRelay
 from consumers.handlers import AppliedEvent, PersonLinks
 from consumers.metrics import ConsumerMetrics
+from infra.clients import raise_if_refused
 from infra.errors import CasesyncError, CodecError
 from schemas.codec import RegistryCodec
 from schemas.topics import (
@@ -158,6 +159,7 @@ class JointViewConsumer:
         for message in messages:
             error = message.error()
             if error is not None:
+                raise_if_refused(error, message.topic())  # no ACL: stop, do not spin
                 if error.code() != KafkaError._PARTITION_EOF:
                     log.warning("consume error on %s: %s", message.topic(), error)
                 continue

@@ -29,6 +29,7 @@ from flows.person_links import person_states, publish_states
 from infra.clients import make_producer, make_registry_client
 from infra.database import make_engine
 from infra.pseudonyms import pseudonym_key
+from infra.security import FLOWS_ROLE
 from infra.settings import Settings
 from schemas.codec import DownstreamSerializer
 from schemas.topics import person_links_topic
@@ -179,4 +180,4 @@ def publish(settings: Settings, run: DedupRun, run_id: int) -> int:
         everyone=run.mode == "full",
     )
     serializer = DownstreamSerializer(make_registry_client(settings), topic, "PersonLinksChanged")
-    return publish_states(make_producer(settings), serializer, topic, states)
+    return publish_states(make_producer(settings, FLOWS_ROLE), serializer, topic, states)

@@ -27,6 +27,7 @@ from flows.weekly import (
 from infra.clients import make_producer, make_registry_client
 from infra.database import make_engine
 from infra.delivery import produce_confirmed
+from infra.security import FLOWS_ROLE
 from infra.settings import Settings
 from schemas.codec import DownstreamSerializer
 from schemas.topics import weekly_statistics_topic
@@ -110,7 +111,9 @@ def publish(
     serialize = DownstreamSerializer(make_registry_client(settings), topic, "WeeklyStatistic")
     records = public_records(snapshot_id, report_week, cells, suppression, datetime.now(UTC))
     messages = ((key.encode(), serialize(value)) for key, value in records)
-    return produce_confirmed(make_producer(settings), topic, messages, what="the weekly statistics")
+    return produce_confirmed(
+        make_producer(settings, FLOWS_ROLE), topic, messages, what="the weekly statistics"
+    )
 
 
 @flow(name="weekly-statistics")

@@ -47,6 +47,13 @@ from infra.errors import CasesyncError, PublishError
 from infra.kafka import kafka_answers
 from infra.prefect_server import EPHEMERAL_STARTUP_TIMEOUT_SECONDS, PrefectServerService
 from infra.registry import registry_answers
+from infra.security import (
+    ADMIN_ROLE,
+    FLOWS_ROLE,
+    JOINT_VIEW_ROLE,
+    agency_role,
+    credentials_for,
+)
 from infra.service import ServiceState, ServiceStatus
 from infra.settings import Settings
 from producers.agencies import adapter_for
@@ -55,6 +62,7 @@ from producers.generate import EXPORT_FILES, read_person_truth
 from producers.generate import generate as generate_caseload
 from producers.pipeline import PublishSummary, caseload_events, publish_export
 from producers.publisher import Publisher
+from schemas.access import install_principals
 from schemas.catalog import event_schemas
 from schemas.codec import DownstreamSerializer, RegistryCodec
 from schemas.contract import contract_problems
@@ -150,7 +158,10 @@ def _bring_up(settings: Settings, with_prefect: bool) -> list[ServiceStatus]:
     if down:
         names = ", ".join(f"{s.name} at {s.address}" for s in down)
         raise CasesyncError(f"configured external service(s) do not answer: {names}")
-    install_pipeline(make_admin(settings), make_registry_client(settings), settings.topic_prefix)
+    admin = make_admin(settings)
+    if settings.kafka_bootstrap is None:  # our broker: we hold its principals' passwords
+        install_principals(admin, settings)
+    install_pipeline(admin, make_registry_client(settings), settings.topic_prefix)
     return statuses
 
 
@@ -182,10 +193,14 @@ def infra_status(ctx: typer.Context) -> None:
     _print_statuses("casesync infra status", services.status(_settings(ctx)))
 
 
-def _require_services(settings: Settings) -> None:
-    if not kafka_answers(settings.effective_kafka_bootstrap):
+def _require_services(settings: Settings, role: str) -> None:
+    """Fail clearly unless the broker answers ``role``'s login and the registry answers."""
+    credentials = credentials_for(settings, role)
+    if not kafka_answers(settings.effective_kafka_bootstrap, credentials):
+        who = credentials.username if credentials else "a client without credentials"
         raise CasesyncError(
-            f"no broker answers at {settings.effective_kafka_bootstrap}: run `casesync infra up`"
+            f"no broker at {settings.effective_kafka_bootstrap} answers {who}: run "
+            "`casesync infra up` (or check CASESYNC_KAFKA_USERNAME / CASESYNC_KAFKA_PASSWORD)"
         )
     if not registry_answers(settings.effective_schema_registry_url):
         raise CasesyncError(
@@ -215,9 +230,10 @@ def _publish_file(
     rejects_path = rejects or file.with_name(file.name + ".rejects.csv")
     publisher = None
     if not dry_run:
-        _require_services(settings)
+        _require_services(settings, agency_role(agency))
         publisher = Publisher(
-            make_producer(settings), RegistryCodec(make_registry_client(settings))
+            make_producer(settings, agency_role(agency)),
+            RegistryCodec(make_registry_client(settings)),
         )
     columns = (
         TextColumn("{task.description}"),
@@ -382,12 +398,12 @@ def joint_view_consumer(
     """The consumer of `casesync consume`, built from settings (the composition root)."""
     registry = make_registry_client(settings)
     changes = joint_view_changes_topic(settings.topic_prefix)
-    producer = make_producer(settings)  # dead letters and the change stream
+    producer = make_producer(settings, JOINT_VIEW_ROLE)  # dead letters and the change stream
     relay = ChangeRelay(
         engine, producer, DownstreamSerializer(registry, changes, "JointViewChanged"), changes
     )
     return JointViewConsumer(
-        make_consumer(settings, group_id=settings.consumer_group),
+        make_consumer(settings, JOINT_VIEW_ROLE, group_id=settings.consumer_group),
         RegistryCodec(registry),
         engine,
         producer,
@@ -483,7 +499,7 @@ def consume(
     """Keep the joint view up to date from the agency topics and person links (SIGTERM stops it)."""
     settings = _settings(ctx)
     try:
-        _require_services(settings)
+        _require_services(settings, JOINT_VIEW_ROLE)
         engine = _view_engine(settings)
     except CasesyncError as exc:
         raise _fail(exc) from exc
@@ -780,7 +796,7 @@ def stats(
     try:
         _view_engine(settings)
         if publish_figures:
-            _require_services(settings)
+            _require_services(settings, FLOWS_ROLE)
         with _prefect_context(settings):
             summary = weekly_statistics(
                 week=week, publish_figures=publish_figures, settings=settings
@@ -924,7 +940,7 @@ def api(
 
 def _read_dead_letters(settings: Settings) -> list[Message]:
     """Every message on the dead-letter topic, read by a throw-away consumer group."""
-    consumer = make_consumer(settings, group_id=f"casesync-dlq-{uuid.uuid4().hex[:8]}")
+    consumer = make_consumer(settings, ADMIN_ROLE, group_id=f"casesync-dlq-{uuid.uuid4().hex[:8]}")
     try:
         return read_raw_to_end(consumer, [dead_letter_topic(settings.topic_prefix)], timeout_s=60)
     finally:
@@ -1131,7 +1147,7 @@ def dlq_replay(
     topic = dead_letter_topic(settings.topic_prefix)
     try:
         letters = _read_dead_letters(settings)
-        chosen = replay(make_producer(settings), letters, error_type, dry_run)
+        chosen = replay(make_producer(settings, ADMIN_ROLE), letters, error_type, dry_run)
     except CasesyncError as exc:
         raise _fail(exc) from exc
     verb = "would replay" if dry_run else "replayed"
@@ -1143,11 +1159,11 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Consumer lag per agency topic and the last event applied per agency."""
     settings = _settings(ctx)
     try:
-        _require_services(settings)
+        _require_services(settings, JOINT_VIEW_ROLE)
         engine = _view_engine(settings)
     except CasesyncError as exc:
         raise _fail(exc) from exc
-    consumer = make_consumer(settings, group_id=settings.consumer_group)
+    consumer = make_consumer(settings, JOINT_VIEW_ROLE, group_id=settings.consumer_group)
     try:
         lags = group_lag(consumer, agency_topics(settings.topic_prefix))
     finally:

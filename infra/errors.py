@@ -25,6 +25,14 @@ class ServiceNotReadyError(InfraError):
     """A service that tests or commands need does not answer."""
 
 
+class KafkaAuthError(CasesyncError):
+    """The broker refused a client's login (no credentials, a wrong password, unknown user)."""
+
+
+class KafkaAccessError(CasesyncError):
+    """The broker refused an operation the client's principal has no ACL for."""
+
+
 class CodecError(CasesyncError):
     """An event could not be encoded or decoded; the message names topic, type and cause."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from importlib import resources
@@ -13,6 +14,16 @@ from confluent_kafka.admin import AdminClient
 from infra.clients import quiet_client_config
 from infra.errors import InfraError
 from infra.maven import run_maven
+from infra.security import (
+    ADMIN_ROLE,
+    CONTROLLER_ROLE,
+    SCRAM_MECHANISM,
+    Credentials,
+    ensure_credentials_file,
+    principal,
+    principal_name,
+    sasl_config,
+)
 from infra.service import LocalService, mark_done, marker_done
 from infra.settings import LOOPBACK, Settings
 from infra.tools import find_java
@@ -21,19 +32,50 @@ KAFKA_MAIN_CLASS = "kafka.Kafka"
 STORAGE_TOOL_CLASS = "kafka.tools.StorageTool"
 
 
-def server_properties(settings: Settings, data_dir: Path) -> str:
-    """The broker's server.properties for single-node KRaft on loopback."""
+def _jaas(module: str, username: str, password: str, **users: str) -> str:
+    options = [f'username="{username}"', f'password="{password}"']
+    options += [f'user_{user}="{secret}"' for user, secret in users.items()]
+    return f"org.apache.kafka.common.security.{module} required {' '.join(options)};"
+
+
+def server_properties(
+    settings: Settings, data_dir: Path, admin: Credentials, controller: Credentials
+) -> str:
+    """The broker's server.properties: single-node KRaft on loopback, SASL and ACLs on.
+
+    Clients and the broker itself use SCRAM-SHA-512 on the CLIENT listener; the broker reaches
+    its controller over SASL/PLAIN with a static user that only this file knows.
+    """
     port, cport = settings.kafka_port, settings.kafka_controller_port
+    admin_password = admin.password.get_secret_value()
+    controller_password = controller.password.get_secret_value()
     lines = {
         "process.roles": "broker,controller",
         "node.id": "1",
         # Static quorum; storage is therefore formatted without --standalone.
         "controller.quorum.voters": f"1@{LOOPBACK}:{cport}",
-        "listeners": f"PLAINTEXT://{LOOPBACK}:{port},CONTROLLER://{LOOPBACK}:{cport}",
-        "advertised.listeners": f"PLAINTEXT://{LOOPBACK}:{port}",
+        "listeners": f"CLIENT://{LOOPBACK}:{port},CONTROLLER://{LOOPBACK}:{cport}",
+        "advertised.listeners": f"CLIENT://{LOOPBACK}:{port}",
         "controller.listener.names": "CONTROLLER",
-        "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "inter.broker.listener.name": "CLIENT",
+        "listener.security.protocol.map": "CLIENT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+        "sasl.enabled.mechanisms": SCRAM_MECHANISM,
+        "sasl.mechanism.inter.broker.protocol": SCRAM_MECHANISM,
+        "listener.name.client.scram-sha-512.sasl.jaas.config": _jaas(
+            "scram.ScramLoginModule", admin.username, admin_password
+        ),
+        # SCRAM users live in the metadata log, which the controller must read first: PLAIN.
+        "sasl.mechanism.controller.protocol": "PLAIN",
+        "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+        "listener.name.controller.plain.sasl.jaas.config": _jaas(
+            "plain.PlainLoginModule",
+            controller.username,
+            controller_password,
+            **{controller.username: controller_password},
+        ),
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "super.users": f"{principal(ADMIN_ROLE)};{principal(CONTROLLER_ROLE)}",
+        "allow.everyone.if.no.acl.found": "false",
         "log.dirs": str(data_dir),
         # Topics are created explicitly by casesync; a typo must not create a topic.
         "auto.create.topics.enable": "false",
@@ -52,9 +94,9 @@ def server_properties(settings: Settings, data_dir: Path) -> str:
     return "".join(f"{key}={value}\n" for key, value in lines.items())
 
 
-def kafka_answers(bootstrap: str) -> bool:
+def kafka_answers(bootstrap: str, credentials: Credentials | None = None) -> bool:
     """True if a broker at ``bootstrap`` answers a metadata request within about a second."""
-    admin = AdminClient(quiet_client_config(bootstrap))
+    admin = AdminClient({**quiet_client_config(bootstrap), **sasl_config(credentials)})
     try:
         metadata = admin.list_topics(timeout=1)
     except KafkaException:
@@ -87,18 +129,44 @@ class KafkaService(LocalService):
         """The generated server.properties."""
         return self.home / "server.properties"
 
+    @property
+    def admin_credentials(self) -> Credentials:
+        """The super user the broker and `infra up` use (seeded into storage at format time)."""
+        return self._credentials(ADMIN_ROLE)
+
+    def _credentials(self, role: str) -> Credentials:
+        file = self.settings.resolved_kafka_credentials_file
+        password_of = ensure_credentials_file(file, (ADMIN_ROLE, CONTROLLER_ROLE))
+        return Credentials(principal_name(role), password_of[role])
+
     def prepare(self) -> None:
         """Resolve the jars, write the config and format storage (each only once)."""
         java = find_java(self.settings.java_home)
         self._resolve_classpath()
         self.home.mkdir(parents=True, exist_ok=True)
-        self.properties_file.write_text(server_properties(self.settings, self.data_dir))
+        if (self.data_dir / "meta.properties").is_file() and not self.sasl_marker.is_file():
+            raise InfraError(
+                f"the broker storage in {self.data_dir} was formatted without SASL credentials; "
+                f"delete {self.home} (its events are lost) and run `casesync infra up` again"
+            )
+        properties = server_properties(
+            self.settings, self.data_dir, self.admin_credentials, self._credentials(CONTROLLER_ROLE)
+        )
+        descriptor = os.open(self.properties_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:  # it holds the broker's own passwords
+            handle.write(properties)
         log4j = self.home / "log4j2.properties"
         log4j.write_text(
             resources.files("infra").joinpath("resources/kafka-log4j2.properties").read_text()
         )
         if not (self.data_dir / "meta.properties").is_file():
             self._format_storage(java)
+            self.sasl_marker.write_text("SCRAM-SHA-512 admin seeded at format time\n")
+
+    @property
+    def sasl_marker(self) -> Path:
+        """Written once storage is formatted with the admin's SCRAM credential."""
+        return self.home / "sasl-formatted"
 
     def command(self) -> list[str]:
         """The JVM line the release scripts use, trimmed."""
@@ -117,8 +185,11 @@ class KafkaService(LocalService):
         ]
 
     def is_ready(self) -> bool:
-        """True if the broker answers a metadata request."""
-        return kafka_answers(self.address)
+        """True if the broker answers the admin's metadata request."""
+        file = self.settings.resolved_kafka_credentials_file
+        if not file.exists():
+            return False
+        return kafka_answers(self.address, self.admin_credentials)
 
     def _resolve_classpath(self) -> None:
         folder = self.libs_dir.parent
@@ -144,9 +215,22 @@ class KafkaService(LocalService):
     def _format_storage(self, java: Path) -> None:
         classpath = ["-cp", f"{self.libs_dir}/*", STORAGE_TOOL_CLASS]
         cluster_id = self._storage_tool(java, [*classpath, "random-uuid"]).strip().splitlines()[-1]
+        admin = self.admin_credentials
+        secret = admin.password.get_secret_value()
+        scram = f"{SCRAM_MECHANISM}=[name={admin.username},password={secret}]"
         self._storage_tool(
             java,
-            [*classpath, "format", "-t", cluster_id, "-c", str(self.properties_file), "-g"],
+            [
+                *classpath,
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(self.properties_file),
+                "-g",
+                "--add-scram",
+                scram,
+            ],
         )
 
     def _storage_tool(self, java: Path, args: list[str]) -> str:

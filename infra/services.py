@@ -5,6 +5,7 @@ from __future__ import annotations
 from infra.kafka import KafkaService, kafka_answers
 from infra.prefect_server import PrefectServerService
 from infra.registry import RegistryService, registry_answers
+from infra.security import ADMIN_ROLE, credentials_for
 from infra.service import LocalService, ServiceState, ServiceStatus
 from infra.settings import Settings
 
@@ -25,7 +26,7 @@ def external_statuses(settings: Settings) -> list[ServiceStatus]:
     """Services configured by URL: probed, never started or stopped by casesync."""
     statuses = []
     if settings.kafka_bootstrap is not None:
-        answers = kafka_answers(settings.kafka_bootstrap)
+        answers = kafka_answers(settings.kafka_bootstrap, credentials_for(settings, ADMIN_ROLE))
         statuses.append(_external("kafka", settings.kafka_bootstrap, answers))
     if settings.schema_registry_url is not None:
         answers = registry_answers(settings.schema_registry_url)

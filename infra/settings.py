@@ -28,7 +28,20 @@ class Settings(BaseSettings):
         default=None,
         description="bootstrap.servers of an external broker; unset means the local launcher's.",
     )
-    kafka_port: int = Field(default=19092, description="Local broker's client port.")
+    kafka_username: str | None = Field(
+        default=None,
+        description="SCRAM user every client of this process authenticates as; unset: each "
+        "client takes its role's principal from the credentials file.",
+    )
+    kafka_password: SecretStr | None = Field(
+        default=None, description="Password of CASESYNC_KAFKA_USERNAME."
+    )
+    kafka_credentials_file: Path | None = Field(
+        default=None,
+        description="JSON file of the local broker's passwords per role (0600), written by "
+        "`casesync infra up`; default <state_dir>/kafka/credentials.json.",
+    )
+    kafka_port: int = Field(default=19092, description="Local broker's client port (SASL).")
     kafka_controller_port: int = Field(default=19093, description="Local KRaft controller port.")
     kafka_version: str = Field(default="4.1.1", description="org.apache.kafka:kafka_2.13 version.")
     kafka_heap: str = Field(default="512m", description="Local broker's -Xmx.")
@@ -112,6 +125,13 @@ class Settings(BaseSettings):
     def local_kafka_bootstrap(self) -> str:
         """bootstrap.servers of the broker the launcher runs."""
         return f"{LOOPBACK}:{self.kafka_port}"
+
+    @property
+    def resolved_kafka_credentials_file(self) -> Path:
+        """Where the local broker's passwords per role are kept."""
+        if self.kafka_credentials_file is not None:
+            return self.kafka_credentials_file
+        return self.state_dir / "kafka" / "credentials.json"
 
     @property
     def effective_kafka_bootstrap(self) -> str:

@@ -17,7 +17,9 @@ from confluent_kafka.schema_registry import (
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from infra.errors import RegistryError, SchemaCompatibilityError
+from infra.security import apply_grants
 from infra.topics import ensure_topics
+from schemas.access import pipeline_grants
 from schemas.catalog import downstream_schema, event_schemas
 from schemas.topics import (
     agency_topics,
@@ -102,6 +104,7 @@ def register_pipeline(client: SchemaRegistryClient, prefix: str) -> list[Subject
 def install_pipeline(admin: AdminClient, client: SchemaRegistryClient, prefix: str) -> None:
     """Everything a pipeline with ``prefix`` needs on the broker and registry (idempotent)."""
     ensure_topics(admin, contract_topics(prefix))
+    apply_grants(admin, pipeline_grants(prefix))
     register_pipeline(client, prefix)
 
 

@@ -17,9 +17,11 @@ from infra.database import normalise_database_url
 from infra.errors import MissingToolError
 from infra.kafka import kafka_answers
 from infra.registry import registry_answers
+from infra.security import ADMIN_ROLE, credentials_for
 from infra.service import ServiceState
 from infra.settings import Settings
 from infra.topics import TopicSpec, ensure_topics
+from schemas.access import install_principals
 from schemas.registry import install_pipeline, register_contract
 from tests.conftest import service_missing
 from tests.integration.containers import ContainerEndpoints, docker_answers, start_containers
@@ -49,7 +51,7 @@ def service_settings(infra_stack: ExitStack, containers: ContainerEndpoints | No
     if containers is not None:
         return _pointing_at(base, containers)
     if base.kafka_bootstrap is not None and base.schema_registry_url is not None:
-        if not kafka_answers(base.kafka_bootstrap):
+        if not kafka_answers(base.kafka_bootstrap, credentials_for(base, ADMIN_ROLE)):
             service_missing(f"CASESYNC_KAFKA_BOOTSTRAP={base.kafka_bootstrap} does not answer")
         if not registry_answers(base.schema_registry_url):
             service_missing(
@@ -66,6 +68,9 @@ def service_settings(infra_stack: ExitStack, containers: ContainerEndpoints | No
     for service in infra_services.managed_services(base):
         if service.name in started:
             infra_stack.callback(service.down)
+    install_principals(make_admin(base), base)
+    # Tests build Settings with their own state folders: all of them log in with this file.
+    os.environ["CASESYNC_KAFKA_CREDENTIALS_FILE"] = str(base.resolved_kafka_credentials_file)
     return base
 
 

@@ -15,6 +15,7 @@ from consumers.changes import case_key, joint_key, key_states
 from consumers.reader import read_raw_to_end
 from consumers.view import AgencyCase, JointCase
 from infra.clients import make_consumer
+from infra.security import DOWNSTREAM_ROLE
 from infra.settings import Settings
 from schemas.topics import joint_view_changes_topic
 
@@ -33,7 +34,9 @@ def latest_per_key(
 
     ``key_field``: the record field the Kafka key must equal (None: the key is not a field).
     """
-    consumer = make_consumer(settings, group_id=f"downstream-{uuid.uuid4().hex[:8]}")
+    consumer = make_consumer(
+        settings, DOWNSTREAM_ROLE, group_id=f"downstream-{uuid.uuid4().hex[:8]}"
+    )
     # A fresh client and no reader schema: what any Confluent-compatible subscriber does.
     deserializer = AvroDeserializer(
         SchemaRegistryClient({"url": settings.effective_schema_registry_url})

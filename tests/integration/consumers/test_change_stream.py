@@ -15,6 +15,7 @@ from consumers.view import Tracking, ViewChange
 from infra.clients import make_admin, make_producer, make_registry_client
 from infra.database import make_engine
 from infra.errors import PublishError
+from infra.security import JOINT_VIEW_ROLE
 from infra.settings import Settings
 from schemas.codec import DownstreamSerializer
 from schemas.topics import joint_view_changes_topic
@@ -43,7 +44,11 @@ def _relay(engine: Engine, settings: Settings, prefix: str, **producer: str) -> 
     topic = joint_view_changes_topic(prefix)
     serializer = DownstreamSerializer(make_registry_client(settings), topic, "JointViewChanged")
     return ChangeRelay(
-        engine, make_producer(settings, **producer), serializer, topic, flush_timeout_s=5
+        engine,
+        make_producer(settings, JOINT_VIEW_ROLE, **producer),
+        serializer,
+        topic,
+        flush_timeout_s=5,
     )
 
 

@@ -20,6 +20,7 @@ from consumers.database import upgrade
 from consumers.view import AgencyCase, AgencyPerson, CaseFact, TimelineEntry
 from infra.clients import make_producer, make_registry_client
 from infra.database import make_engine
+from infra.security import ADMIN_ROLE
 from infra.settings import Settings
 from producers.agencies import adapter_for
 from producers.generate import EXPORT_FILES
@@ -138,7 +139,7 @@ def test_consume_applies_everything_once_and_dead_letters_the_rest(
 ) -> None:
     env = {**_pipeline_env(service_env, tmp_path, "e2e"), "CASESYNC_TOPIC_PREFIX": prefix}
     expected = _publish_all(env, caseload)
-    producer = make_producer(service_settings)
+    producer = make_producer(service_settings, ADMIN_ROLE)  # wrong events on two topics
     codec = RegistryCodec(make_registry_client(service_settings))
     misplaced = example_event("CaseOpened", event_id=uuid.uuid4())  # a uk-sca event ...
     producer.produce(

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from infra.clients import make_consumer
+from infra.security import JOINT_VIEW_ROLE
 from infra.settings import Settings
 from tests.integration.consumers.test_consume import (
     CASESYNC,
@@ -88,7 +89,7 @@ def test_two_consumers_in_one_group_split_partitions_and_apply_everything_once(
 
 
 def _committed(settings: Settings, group: str, prefix: str) -> dict[tuple[str, int], int]:
-    consumer = make_consumer(settings, group_id=group)
+    consumer = make_consumer(settings, JOINT_VIEW_ROLE, group_id=group)
     try:
         metadata = consumer.list_topics(timeout=10)
         partitions = [

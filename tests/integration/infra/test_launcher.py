@@ -21,6 +21,7 @@ def private_settings(service_settings: Settings, tmp_path: Path) -> Settings:
     """A second set of services on free ports, sharing the session's download cache."""
     return Settings(
         state_dir=tmp_path / "state",
+        kafka_credentials_file=tmp_path / "state" / "kafka" / "credentials.json",
         cache_dir=service_settings.resolved_cache_dir,
         kafka_port=free_port(),
         kafka_controller_port=free_port(),
@@ -40,11 +41,12 @@ def test_kafka_up_is_idempotent_and_down_stops_it_by_pid(private_settings: Setti
         assert first.seconds_to_ready < private_settings.startup_timeout_s
         assert second.state == ServiceState.RUNNING
         assert second.pid == first.pid
-        assert kafka_answers(private_settings.local_kafka_bootstrap)
+        assert kafka_answers(private_settings.local_kafka_bootstrap, kafka.admin_credentials)
+        assert not kafka_answers(private_settings.local_kafka_bootstrap)  # no login, no answer
 
         assert kafka.down() is True
         assert kafka.status().state == ServiceState.STOPPED
-        assert not kafka_answers(private_settings.local_kafka_bootstrap)
+        assert not kafka_answers(private_settings.local_kafka_bootstrap, kafka.admin_credentials)
         assert kafka.down() is False
 
         restarted = kafka.up()

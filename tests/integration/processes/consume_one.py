@@ -13,6 +13,7 @@ from confluent_kafka import TopicPartition
 
 from consumers.reader import read_events
 from infra.clients import make_consumer, make_registry_client
+from infra.security import ADMIN_ROLE
 from infra.settings import Settings
 from schemas.catalog import event_schemas, schemas_as_of
 from schemas.codec import RegistryCodec
@@ -22,7 +23,9 @@ def main(topic: str, partition: int, offset: int, version: str) -> None:
     """Decode with a fresh registry client: the writer schema must come from the registry."""
     settings = Settings()
     schemas = event_schemas() if version == "current" else schemas_as_of(int(version))
-    consumer = make_consumer(settings, group_id=f"test-consume-one-{uuid.uuid4().hex[:8]}")
+    consumer = make_consumer(
+        settings, ADMIN_ROLE, group_id=f"test-consume-one-{uuid.uuid4().hex[:8]}"
+    )
     consumer.assign([TopicPartition(topic, partition, offset)])
     try:
         events = read_events(

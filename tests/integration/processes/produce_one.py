@@ -9,6 +9,7 @@ import json
 import sys
 
 from infra.clients import make_producer, make_registry_client
+from infra.security import ADMIN_ROLE
 from infra.settings import Settings
 from producers.publisher import Publisher
 from producers.sample import sample_case_opened
@@ -25,13 +26,13 @@ def main(topic: str, case_ref: str, version: str) -> None:
     codec = RegistryCodec(make_registry_client(settings), schemas)
     event = sample_case_opened(utc_now(), case_ref)
     if version == "current":
-        publisher = Publisher(make_producer(settings), codec)
+        publisher = Publisher(make_producer(settings, ADMIN_ROLE), codec)
         publisher.publish(topic, event)
         (delivery,) = publisher.flush()
         where = {"partition": delivery.partition, "offset": delivery.offset}
     else:
         # An old writer knows only the old fields: encode exactly those.
-        producer = make_producer(settings)
+        producer = make_producer(settings, ADMIN_ROLE)
         value = codec.encode_record(topic, "CaseOpened", to_record(event))
         deliveries: list[tuple[int, int]] = []
         producer.produce(

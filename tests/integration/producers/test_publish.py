@@ -15,6 +15,7 @@ from confluent_kafka import TopicPartition
 from consumers.reader import read_to_end
 from infra.clients import make_consumer, make_producer, make_registry_client
 from infra.errors import PublishError
+from infra.security import ADMIN_ROLE
 from infra.settings import Settings
 from producers.agencies import adapter_for
 from producers.generate import generate
@@ -59,7 +60,7 @@ def _expected_ids(agency: str, path: Path) -> set[str]:
 
 
 def _ids_on_topic(settings: Settings, topic: str) -> list[str]:
-    consumer = make_consumer(settings, group_id=f"test-{uuid.uuid4().hex[:8]}")
+    consumer = make_consumer(settings, ADMIN_ROLE, group_id=f"test-{uuid.uuid4().hex[:8]}")
     try:
         events = read_to_end(consumer, RegistryCodec(make_registry_client(settings)), [topic], 120)
     finally:
@@ -68,7 +69,7 @@ def _ids_on_topic(settings: Settings, topic: str) -> list[str]:
 
 
 def _end_offsets(settings: Settings, topic: str) -> int:
-    consumer = make_consumer(settings, group_id=f"test-{uuid.uuid4().hex[:8]}")
+    consumer = make_consumer(settings, ADMIN_ROLE, group_id=f"test-{uuid.uuid4().hex[:8]}")
     try:
         partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
         return sum(
@@ -149,7 +150,7 @@ def test_undeliverable_events_raise_publish_error_naming_topic_and_key(
     registered = make_topic(1)
     codec = RegistryCodec(make_registry_client(service_settings))
     # A topic that does not exist (the broker never auto-creates) with a short delivery timeout.
-    producer = make_producer(service_settings, **{"message.timeout.ms": 3000})
+    producer = make_producer(service_settings, ADMIN_ROLE, **{"message.timeout.ms": 3000})
     publisher = Publisher(producer, codec)
     event: Envelope = sample_case_opened(utc_now(), "UNDELIVERABLE-1")
     encoded_for = registered
