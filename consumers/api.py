@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import FastAPI, HTTPException, Path, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
 from consumers.queries import (
@@ -45,6 +45,11 @@ class CaseOut(Out):
     exploitation: list[str | None]
     exploitation_types: list[str]
     handling_code: str | None
+    handling_restriction: str | None
+    handling_notice: str | None = Field(
+        description="Shown beside the record: H1 not for judicial use, H2 no onward "
+        "dissemination, H3 the provider's restriction text; null for H0."
+    )
     joint_case_id: int | None
 
 
@@ -61,6 +66,8 @@ class PersonOut(Out):
     sex: str
     nationalities: list[str]
     handling_code: str
+    handling_restriction: str | None
+    handling_notice: str | None
     retracted: bool
 
 
@@ -73,6 +80,9 @@ class TimelineOut(Out):
     sequence: int
     event_type: str
     outcome: str
+    handling_code: str
+    handling_restriction: str | None
+    handling_notice: str | None
 
 
 class Page(Out, Generic[T]):

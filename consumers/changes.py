@@ -17,13 +17,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from confluent_kafka import Producer
-from sqlalchemy import Engine, delete, func, select, tuple_, update
+from sqlalchemy import Engine, delete, func, insert, select, tuple_, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from consumers.view import AgencyCase, AgencyPerson, JointCase, OutboxRelay, ViewChange
+from consumers.view import (
+    AgencyCase,
+    AgencyPerson,
+    ChangeStreamKey,
+    JointCase,
+    OutboxRelay,
+    TimelineEntry,
+    ViewChange,
+)
 from infra.delivery import produce_confirmed
 from schemas.events import CrossBorderLinkAsserted, Envelope
-from schemas.vocabulary import Agency
+from schemas.vocabulary import Agency, HandlingCode, onward
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +128,13 @@ def pending_changes(rows: Iterable[ViewChange]) -> list[KeyChange]:
     return sorted(changes, key=lambda change: change.row_ids[-1])
 
 
-def key_states(session: Session, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The committed state of each key, as a change-stream record (without the event fields)."""
+def key_states(session: Session, keys: Sequence[str]) -> dict[str, dict[str, Any] | None]:
+    """The committed state of each key, as a change-stream record (without the event fields).
+
+    None means the key has nothing left downstream may see: its cases are withheld (H2, no
+    onward dissemination) or withdrawn (every event retracted). A key the view never held is
+    absent.
+    """
     parsed = {key: parse_change_key(key) for key in keys}
     joint_ids = {value for value in parsed.values() if isinstance(value, int)}
     case_refs = {value for value in parsed.values() if isinstance(value, tuple)}
@@ -138,26 +152,51 @@ def key_states(session: Session, keys: Sequence[str]) -> dict[str, dict[str, Any
         session, {c.joint_case_id for c in singles.values() if c.joint_case_id} - set(survivors)
     )
     counted = [c for group in members.values() for c in group] + list(singles.values())
-    persons = _person_counts(session, {(c.agency, c.case_ref) for c in counted})
-    states: dict[str, dict[str, Any]] = {}
+    withheld = _withheld(session, counted)
+    persons = _person_counts(session, {(c.agency, c.case_ref) for c in counted} - withheld)
+    states: dict[str, dict[str, Any] | None] = {}
     for key, value in parsed.items():
         if isinstance(value, int):
             survivor = survivors.get(value)
             if survivor is None:
                 continue  # a joint id the view does not hold (never written)
-            cases = members.get(survivor, []) if survivor == value else []
-            merged = None if survivor == value else joint_key(survivor)
-            states[key] = _state(key, value, merged, cases, persons)
+            if survivor != value:
+                states[key] = _state(key, value, joint_key(survivor), [], persons)
+                continue
+            shown = [c for c in members.get(survivor, []) if (c.agency, c.case_ref) not in withheld]
+            states[key] = _state(key, value, None, shown, persons) if shown else None
         else:
             single = singles.get(value)
             if single is None:
                 continue
-            if single.joint_case_id is None:
+            if value in withheld:
+                states[key] = None
+            elif single.joint_case_id is None:
                 states[key] = _state(key, None, None, [single], persons)
             else:
                 target = survivors.get(single.joint_case_id) or single.joint_case_id
                 states[key] = _state(key, None, joint_key(target), [], persons)
     return states
+
+
+def _withheld(session: Session, cases: Sequence[AgencyCase]) -> set[CaseKey]:
+    """Cases downstream must not see: marked H2, or every event of theirs retracted."""
+    keys = {(c.agency, c.case_ref) for c in cases}
+    hidden = {(c.agency, c.case_ref) for c in cases if not onward(c.handling_code)}
+    if not keys:
+        return hidden
+    entry = TimelineEntry
+    rows = session.execute(
+        select(entry.agency, entry.case_ref)
+        .where(
+            tuple_(entry.agency, entry.case_ref).in_(sorted(keys)),
+            entry.event_type != "RecordRetracted",
+        )
+        .group_by(entry.agency, entry.case_ref)
+        # Withdrawn: it has events, and each was retracted.
+        .having(func.sum(sql_case((entry.outcome == "retracted", 0), else_=1)) == 0)
+    ).all()
+    return hidden | {(row[0], row[1]) for row in rows}
 
 
 def _survivors(session: Session, joint_ids: set[int]) -> dict[int, int | None]:
@@ -193,6 +232,7 @@ def _person_counts(session: Session, cases: set[CaseKey]) -> dict[tuple[str, str
         .where(
             tuple_(AgencyPerson.agency, AgencyPerson.case_ref).in_(sorted(cases)),
             AgencyPerson.retracted.is_(False),
+            AgencyPerson.handling_code != HandlingCode.H2.value,  # withheld records are not counted
         )
         .group_by(AgencyPerson.agency, AgencyPerson.case_ref, AgencyPerson.role)
     ).all()
@@ -287,8 +327,22 @@ class ChangeRelay:
             if not rows:
                 return 0
             changes = pending_changes(rows)
-            states = key_states(session, [change.key for change in changes])
-            self._publish(changes, states, now)
+            keys = [change.key for change in changes]
+            states = key_states(session, keys)
+            known = set(
+                session.scalars(
+                    select(ChangeStreamKey.change_key).where(ChangeStreamKey.change_key.in_(keys))
+                )
+            )
+            shown, withdrawn = self._publish(changes, states, known, now)
+            if shown - known:
+                session.execute(
+                    insert(ChangeStreamKey), [{"change_key": key} for key in sorted(shown - known)]
+                )
+            if withdrawn:
+                session.execute(
+                    delete(ChangeStreamKey).where(ChangeStreamKey.change_key.in_(withdrawn))
+                )
             session.execute(delete(ViewChange).where(ViewChange.id.in_([r.id for r in rows])))
             session.execute(
                 update(OutboxRelay)
@@ -298,14 +352,29 @@ class ChangeRelay:
             return len(changes)
 
     def _publish(
-        self, changes: Sequence[KeyChange], states: Mapping[str, dict[str, Any]], now: datetime
-    ) -> None:
-        messages = []
+        self,
+        changes: Sequence[KeyChange],
+        states: Mapping[str, dict[str, Any] | None],
+        known: set[str],
+        now: datetime,
+    ) -> tuple[set[str], set[str]]:
+        """Publish each key's state, or a tombstone for a published key with nothing left to
+        show; the keys shown and the keys withdrawn."""
+        messages: list[tuple[bytes, bytes | None]] = []
+        shown: set[str] = set()
+        withdrawn: set[str] = set()
         for change in changes:
-            state = states.get(change.key)
-            if state is None:
+            if change.key not in states:
                 log.warning("change key %s has no state in the view; skipped", change.key)
                 continue
+            state = states[change.key]
+            if state is None:
+                # A tombstone only for a key once published: an unpublished key stays unsaid.
+                if change.key in known:
+                    messages.append((change.key.encode(), None))
+                    withdrawn.add(change.key)
+                continue
+            shown.add(change.key)
             record = {
                 **state,
                 "last_event_id": change.event_id,
@@ -320,3 +389,4 @@ class ChangeRelay:
             what="the changes",
             timeout_s=self._flush_timeout_s,
         )
+        return shown, withdrawn

@@ -239,6 +239,7 @@ def record_on_timeline(session: Session, applied: AppliedEvent) -> None:
             "occurred_at": event.occurred_at,
             "recorded_at": event.recorded_at,
             "handling_code": event.handling_code.value,
+            "handling_restriction": event.handling_restriction,
             "outcome": outcome,
             "gap_before": gap,
             **applied.provenance(),
@@ -319,6 +320,7 @@ def record_person(session: Session, applied: AppliedEvent) -> None:
         "exploitation_types": [t.value for t in event.exploitation_types],
         "consent_to_share": event.consent_to_share,
         "handling_code": event.handling_code.value,
+        "handling_restriction": event.handling_restriction,
         "source_sequence": event.sequence,
         "retracted": False,
         **applied.provenance(),
@@ -349,6 +351,7 @@ def record_fact(session: Session, applied: AppliedEvent) -> None:
             "fact_date": fact_date,
             "details": details,
             "sequence": event.sequence,
+            "handling_code": event.handling_code.value,
             **applied.provenance(),
         }
     )

@@ -23,7 +23,7 @@ from consumers.view import (
     PersonRecordLink,
     TimelineEntry,
 )
-from schemas.vocabulary import Agency
+from schemas.vocabulary import Agency, handling_notice
 
 
 def view_counts(engine: Engine) -> list[tuple[str, str]]:
@@ -49,6 +49,15 @@ def view_counts(engine: Engine) -> list[tuple[str, str]]:
     return [(name, str(count or 0)) for name, count in rows]
 
 
+def _handling(code: str | None, restriction: str | None) -> dict[str, Any]:
+    """The provider's handling code, its restriction text, and the notice shown beside it."""
+    return {
+        "handling_code": code,
+        "handling_restriction": restriction,
+        "handling_notice": handling_notice(code, restriction),
+    }
+
+
 def _case_dict(case: AgencyCase) -> dict[str, Any]:
     return {
         "agency": Agency(case.agency).code,
@@ -61,7 +70,7 @@ def _case_dict(case: AgencyCase) -> dict[str, Any]:
         "recruitment": [case.recruitment_country, case.recruitment_locality],
         "exploitation": [case.exploitation_country, case.exploitation_locality],
         "exploitation_types": case.exploitation_types,
-        "handling_code": case.handling_code,
+        **_handling(case.handling_code, case.handling_restriction),
         "joint_case_id": case.joint_case_id,
     }
 
@@ -77,7 +86,7 @@ def _person_dict(person: AgencyPerson) -> dict[str, Any]:
         "date_of_birth": person.date_of_birth,
         "sex": person.sex,
         "nationalities": person.nationalities,
-        "handling_code": person.handling_code,
+        **_handling(person.handling_code, person.handling_restriction),
         "retracted": person.retracted,
     }
 
@@ -98,6 +107,7 @@ def _timeline(session: Session, keys: list[tuple[str, str]]) -> list[dict[str, A
             "sequence": row.sequence,
             "event_type": row.event_type,
             "outcome": row.outcome,
+            **_handling(row.handling_code, row.handling_restriction),
         }
         for row in rows
     ]

@@ -166,6 +166,8 @@ class JointViewConsumer:
             topic = str(message.topic())
             partition, offset = int(message.partition() or 0), int(message.offset() or 0)
             if topic == self._person_links:
+                if message.value() is None:
+                    continue  # a withdrawn person: the cases it joined stay joined
                 try:
                     record = self._codec.decode_downstream(
                         topic, message.value() or b"", "PersonLinksChanged"

@@ -121,6 +121,7 @@ class AgencyPerson(Provenance, Base):
     exploitation_types: Mapped[list[Any]] = mapped_column(default=list)
     consent_to_share: Mapped[bool | None] = mapped_column(default=None)
     handling_code: Mapped[str] = mapped_column(String(2))
+    handling_restriction: Mapped[str | None] = mapped_column(Text, default=None)
     source_sequence: Mapped[int] = mapped_column(Integer)
     retracted: Mapped[bool] = mapped_column(default=False)
 
@@ -146,6 +147,8 @@ class CaseFact(Provenance, Base):
     fact_date: Mapped[date | None] = mapped_column(default=None)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     sequence: Mapped[int] = mapped_column(Integer)
+    # The event's handling code (null only for facts of an unknown, pre-0005 event).
+    handling_code: Mapped[str | None] = mapped_column(String(2), default=None)
 
 
 class CaseLink(Provenance, Base):
@@ -194,6 +197,7 @@ class TimelineEntry(Provenance, Base):
     occurred_at: Mapped[datetime]
     recorded_at: Mapped[datetime]
     handling_code: Mapped[str] = mapped_column(String(2))
+    handling_restriction: Mapped[str | None] = mapped_column(Text, default=None)
     # How the event stood against the case's order when it was applied.
     outcome: Mapped[str] = mapped_column(String(20))  # applied | superseded | late | retracted
     gap_before: Mapped[int] = mapped_column(Integer, default=0)
@@ -213,6 +217,14 @@ class ViewChange(Base):
     event_id: Mapped[str] = mapped_column(String(36))
     event_type: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime]
+
+
+class ChangeStreamKey(Base):
+    """A key whose state the change stream carries (so withdrawing it needs a tombstone)."""
+
+    __tablename__ = "change_stream_keys"
+
+    change_key: Mapped[str] = mapped_column(String(220), primary_key=True)
 
 
 class OutboxRelay(Base):
@@ -328,4 +340,6 @@ class StatsCell(Base):
     dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
     category: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
+    # The public edition's value before suppression (without H2 records); null: not public.
+    public_value: Mapped[int | None] = mapped_column(Integer, default=None)
     suppression: Mapped[str | None] = mapped_column(String(10), default=None)  # primary|secondary

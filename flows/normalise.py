@@ -172,6 +172,8 @@ class PersonRecord:
     case_ref: str | None = None
     # Case context: the forms of exploitation the record's case names (HTCDS codes).
     exploitation_types: Sequence[str] = ()
+    # The provider's handling code: H2 records are matched but never published downstream.
+    handling_code: str = "H0"
 
 
 def matching_row(record: PersonRecord, variants: GivenNameVariants) -> dict[str, Any]:

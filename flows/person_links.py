@@ -13,7 +13,7 @@ from confluent_kafka import Producer
 from flows.identity import Assignment, ChangeKind
 from flows.normalise import PersonRecord
 from infra.delivery import produce_confirmed
-from schemas.vocabulary import Agency
+from schemas.vocabulary import Agency, onward
 
 
 def record_pseudonym(key: bytes, record_id: str) -> str:
@@ -34,10 +34,11 @@ def person_states(
     by_person: dict[str, list[PersonRecord]] = {}
     for record in records:
         person = assignment.person_of.get(record.record_id)
-        if person is not None:
+        if person is not None and onward(record.handling_code):  # H2 never leaves the view
             by_person.setdefault(person, []).append(record)
     retired: dict[str, tuple[str, str | None]] = {}
-    wanted = set(by_person) if everyone else set()
+    # Everyone includes persons whose records are all withheld: their tombstone clears them.
+    wanted = set(assignment.person_of.values()) if everyone else set()
     for change in assignment.changes:
         if change.kind == ChangeKind.SPLIT:
             retired[change.person_id] = ("split", None)
@@ -91,6 +92,11 @@ def _state(  # noqa: PLR0917 (one record's fields, called from one place)
     }
 
 
+def withdrawn(state: Mapping[str, Any]) -> bool:
+    """True for an active person with no publishable record: its key must be deleted."""
+    return state["status"] == "active" and not state["records"]
+
+
 def publish_states(
     producer: Producer,
     serialize: Callable[[Mapping[str, Any]], bytes],
@@ -98,8 +104,15 @@ def publish_states(
     states: Sequence[Mapping[str, Any]],
     timeout_s: float = 60.0,
 ) -> int:
-    """Produce each state keyed by person id and wait for the broker; PublishError otherwise."""
-    messages = ((str(state["person_id"]).encode(), serialize(state)) for state in states)
+    """Produce each state keyed by person id and wait for the broker; PublishError otherwise.
+
+    An active person left with no record downstream may see (all withheld or retracted) is a
+    tombstone: compaction deletes the person's earlier records.
+    """
+    messages = (
+        (str(state["person_id"]).encode(), None if withdrawn(state) else serialize(state))
+        for state in states
+    )
     return produce_confirmed(
         producer, topic, messages, what="the person links", timeout_s=timeout_s
     )

@@ -52,6 +52,7 @@ def from_event(event: PersonRecorded) -> PersonRecord:
         role=event.role.value,
         case_ref=event.case_ref,
         exploitation_types=tuple(t.value for t in event.exploitation_types),
+        handling_code=event.handling_code.value,
     )
 
 
@@ -82,6 +83,7 @@ def from_view(person: AgencyPerson) -> PersonRecord:
         role=person.role,
         case_ref=person.case_ref,
         exploitation_types=tuple(person.exploitation_types),
+        handling_code=person.handling_code,
     )
 
 

@@ -11,7 +11,7 @@ import csv
 import io
 import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -87,9 +87,18 @@ def editions(snapshot: Snapshot, previous: Snapshot | None) -> dict[str, Edition
     changed = revisions(previous, snapshot.cells) if previous is not None else []
     before_hidden = previous.hidden if previous is not None else {}
     head = (snapshot.report_week, snapshot.first_week, snapshot.id, snapshot.created_at, snapshot.k)
-    shown = [r for r in changed if r.key not in snapshot.hidden and r.key not in before_hidden]
+    # The public edition is counted without H2 records; its revisions compare those figures.
+    public_changed = (
+        revisions(replace(previous, cells=previous.public_cells), snapshot.public_cells)
+        if previous is not None
+        else []
+    )
+    shown = [
+        r for r in public_changed if r.key not in snapshot.hidden and r.key not in before_hidden
+    ]
     values = {
-        key: (None if key in snapshot.hidden else value) for key, value in snapshot.cells.items()
+        key: (None if key in snapshot.hidden else value)
+        for key, value in snapshot.public_cells.items()
     }
     return {
         RESTRICTED: Edition(RESTRICTED, *head, snapshot.cells, changed),

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 # Measures, in the order tables show them.
 MEASURES = (
@@ -68,6 +69,8 @@ class MeasuredRecord:
     age_group: str = UNKNOWN
     nationality: str = UNKNOWN
     exploitation: str = UNKNOWN
+    # False when the record or its fact is H2 (no onward dissemination): not in public figures.
+    onward: bool = True
 
 
 class CellKey(NamedTuple):
@@ -138,11 +141,16 @@ RECORD_COLUMNS = (
     "age_group",
     "nationality",
     "exploitation",
+    "onward",
     "person",
 )
-RECORD_SCHEMA = pa.schema(
-    [(name, pa.date32() if name == "day" else pa.string()) for name in RECORD_COLUMNS]
-)
+_COLUMN_TYPES = {"day": pa.date32(), "onward": pa.bool_()}
+RECORD_SCHEMA = pa.schema([(name, _COLUMN_TYPES.get(name, pa.string())) for name in RECORD_COLUMNS])
+
+
+def onward_records(records: pa.Table) -> pa.Table:
+    """The records the public figures count: none marked H2 (no onward dissemination)."""
+    return records.filter(pc.field("onward"))
 
 
 def records_table(records: Sequence[MeasuredRecord], person_of: Mapping[str, str]) -> pa.Table:

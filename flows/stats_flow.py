@@ -14,7 +14,14 @@ from prefect.schedules import Cron
 
 from flows.disclosure import Suppression, protect
 from flows.report import PUBLIC, RESTRICTED, editions, write_edition
-from flows.statistics import CellKey, complete_breakdowns, compute_cells, previous_week, relations
+from flows.statistics import (
+    CellKey,
+    complete_breakdowns,
+    compute_cells,
+    onward_records,
+    previous_week,
+    relations,
+)
 from flows.weekly import (
     Snapshot,
     StatsInput,
@@ -47,11 +54,20 @@ def load(settings: Settings) -> StatsInput:
 
 
 @task(name="compute figures", cache_policy=NO_CACHE)
-def compute(stats_input: StatsInput, report_week: str) -> tuple[str, dict[CellKey, int]]:
-    """Every figure of the report (restricted values), and the first week it covers."""
+def compute(
+    stats_input: StatsInput, report_week: str
+) -> tuple[str, dict[CellKey, int], dict[CellKey, int]]:
+    """The first week covered, every figure (restricted: all records), and the public edition's
+    figures (no H2 record: no onward dissemination)."""
     first_week = stats_input.first_week(report_week)
-    cells = compute_cells(stats_input.records, first_week=first_week, report_week=report_week)
-    return first_week, complete_breakdowns(cells)
+    records = stats_input.records
+    cells = complete_breakdowns(
+        compute_cells(records, first_week=first_week, report_week=report_week)
+    )
+    if stats_input.withheld == 0:
+        return first_week, cells, cells
+    public = compute_cells(onward_records(records), first_week=first_week, report_week=report_week)
+    return first_week, cells, complete_breakdowns(public)
 
 
 @task(name="disclosure control", cache_policy=NO_CACHE)
@@ -66,6 +82,7 @@ def save(  # noqa: PLR0917 (one snapshot's parts)
     report_week: str,
     first_week: str,
     cells: dict[CellKey, int],
+    public: dict[CellKey, int],
     suppression: Suppression,
     stats_input: StatsInput,
 ) -> tuple[Snapshot, Snapshot | None]:
@@ -74,7 +91,7 @@ def save(  # noqa: PLR0917 (one snapshot's parts)
     try:
         now = datetime.now(UTC)
         snapshot_id = store_snapshot(
-            engine, report_week, first_week, cells, suppression, stats_input, now
+            engine, report_week, first_week, cells, suppression, stats_input, now, public
         )
         before = previous_snapshot_id(engine, snapshot_id)
         previous = read_snapshot(engine, before) if before is not None else None
@@ -82,7 +99,7 @@ def save(  # noqa: PLR0917 (one snapshot's parts)
         engine.dispose()
     hidden = dict(suppression.hidden)
     return Snapshot(
-        snapshot_id, report_week, first_week, now, suppression.k, cells, hidden
+        snapshot_id, report_week, first_week, now, suppression.k, cells, hidden, public
     ), previous
 
 
@@ -128,18 +145,21 @@ def weekly_statistics(
     settings = settings or Settings()
     report_week = week or previous_week(datetime.now(UTC).date())
     stats_input = load(settings)
-    first_week, cells = compute(stats_input, report_week)
-    suppression = suppress(cells, settings.stats_k)
-    snapshot, previous = save(settings, report_week, first_week, cells, suppression, stats_input)
+    first_week, cells, public = compute(stats_input, report_week)
+    suppression = suppress(public, settings.stats_k)
+    snapshot, previous = save(
+        settings, report_week, first_week, cells, public, suppression, stats_input
+    )
     paths = write_reports(settings, snapshot, previous)
     published = 0
     if publish_figures:
-        published = publish(settings, snapshot.id, report_week, cells, suppression)
+        published = publish(settings, snapshot.id, report_week, public, suppression)
     return {
         "snapshot_id": snapshot.id,
         "report_week": report_week,
         "first_week": first_week,
         "records": stats_input.records.num_rows,
+        "withheld_records": stats_input.withheld,
         "cells": len(cells),
         "suppressed": len(suppression.hidden),
         "published": published,

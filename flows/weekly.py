@@ -48,6 +48,12 @@ class StatsInput:
     records: pa.Table
     match_run_id: int | None
 
+    @property
+    def withheld(self) -> int:
+        """Counted records marked H2 (or of an H2 fact): in the restricted figures only."""
+        onward = pc.sum(self.records["onward"]).as_py() or 0
+        return int(self.records.num_rows) - int(onward)
+
     def first_week(self, report_week: str) -> str:
         """The week of the earliest counted record (the report week if there is none)."""
         earliest = pc.min(self.records["day"]).as_py() if self.records.num_rows else None
@@ -82,6 +88,8 @@ RAW_COLUMNS = (
     "person_type",
     "case_type",
     "person_id",
+    "fact_handling",
+    "person_handling",
 )
 RAW_SCHEMA = pa.schema([(name, pa.string()) for name in RAW_COLUMNS])
 _NORMALISE_SQL = """
@@ -92,6 +100,8 @@ SELECT m.measure, a.code AS agency, a.country, a.code || ':' || r.person_ref AS 
             ELSE coalesce(r.referred_age, 'UNKNOWN') END AS age_group,
        coalesce(r.nationality, 'UNKNOWN') AS nationality,
        coalesce(r.referred_type, r.person_type, r.case_type, 'UNKNOWN') AS exploitation,
+       coalesce(r.fact_handling, '') <> 'H2' AND coalesce(r.person_handling, '') <> 'H2'
+           AS onward,
        r.person_id AS person
 FROM raw r
 JOIN measures m ON m.kind = r.kind AND (m.stage IS NULL OR m.stage = r.stage)
@@ -195,6 +205,8 @@ def _facts_query() -> Select[*tuple[Any, ...]]:
             *_person_attributes(),
             case.exploitation_types[0].as_string(),
             link.person_id,
+            fact.handling_code,
+            person.handling_code,
         )
         .outerjoin(person, (person.agency == fact.agency) & (person.person_ref == fact.person_ref))
         .outerjoin(case, (case.agency == fact.agency) & (case.case_ref == fact.case_ref))
@@ -223,6 +235,8 @@ def _suspects_query() -> Select[*tuple[Any, ...]]:
             *_person_attributes(),
             nothing,
             link.person_id,
+            TimelineEntry.handling_code,
+            person.handling_code,
         )
         .join(TimelineEntry, TimelineEntry.event_id == person.event_id)
         .outerjoin(link, (link.agency == person.agency) & (link.person_ref == person.person_ref))
@@ -272,6 +286,8 @@ def _defendants_query(dialect: str) -> Select[*tuple[Any, ...]]:
             *_person_attributes(),
             case.exploitation_types[0].as_string(),
             link.person_id,
+            fact.handling_code,
+            person.handling_code,
         )
         .select_from(fact)
         .join(refs, true())
@@ -293,6 +309,13 @@ class Snapshot:
     k: int
     cells: dict[CellKey, int]
     hidden: dict[CellKey, str]
+    # The public edition's values, counted without H2 records; None: the same as ``cells``.
+    public: dict[CellKey, int] | None = None
+
+    @property
+    def public_cells(self) -> dict[CellKey, int]:
+        """The figures the public edition is made of (before suppression)."""
+        return self.cells if self.public is None else self.public
 
 
 def store_snapshot(  # noqa: PLR0917 (one snapshot's parts)
@@ -303,8 +326,14 @@ def store_snapshot(  # noqa: PLR0917 (one snapshot's parts)
     suppression: Suppression,
     stats_input: StatsInput,
     now: datetime,
+    public: Mapping[CellKey, int] | None = None,
 ) -> int:
-    """Write the snapshot and all its cells in one transaction; its id."""
+    """Write the snapshot and all its cells in one transaction; its id.
+
+    ``public``: the public edition's values (without H2 records); None means ``cells``. A cell
+    absent from it is not in the public edition (its category exists only in H2 records).
+    """
+    public = cells if public is None else public
     with Session(engine) as session, session.begin():
         snapshot = StatsSnapshot(
             report_week=report_week,
@@ -322,10 +351,11 @@ def store_snapshot(  # noqa: PLR0917 (one snapshot's parts)
             {
                 "snapshot_id": snapshot.id,
                 **key._asdict(),
-                "value": value,
+                "value": cells.get(key, 0),
+                "public_value": public.get(key),
                 "suppression": suppression.hidden.get(key),
             }
-            for key, value in cells.items()
+            for key in sorted(set(cells) | set(public))
         ]
         for start in range(0, len(rows), 5000):
             session.execute(insert(StatsCell), rows[start : start + 5000])
@@ -339,14 +369,24 @@ def read_snapshot(engine: Engine, snapshot_id: int) -> Snapshot:
         if head is None:
             raise LookupError(f"no statistics snapshot {snapshot_id}")
         cells: dict[CellKey, int] = {}
+        public: dict[CellKey, int] = {}
         hidden: dict[CellKey, str] = {}
         for row in session.scalars(select(StatsCell).where(StatsCell.snapshot_id == snapshot_id)):
             key = CellKey(row.measure, row.view, row.period, row.week, row.dimension, row.category)
             cells[key] = row.value
+            if row.public_value is not None:
+                public[key] = row.public_value
             if row.suppression is not None:
                 hidden[key] = row.suppression
         return Snapshot(
-            head.id, head.report_week, head.first_week, head.created_at, head.k, cells, hidden
+            head.id,
+            head.report_week,
+            head.first_week,
+            head.created_at,
+            head.k,
+            cells,
+            hidden,
+            public,
         )
 
 

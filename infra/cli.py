@@ -1001,10 +1001,17 @@ def _cases_table(title: str, cases: list[dict[str, Any]]) -> None:
             str(c["case_type"] or ""),
             c["status"],
             str(c["joint_case_id"] or ""),
+            _handling_text(c),
         )
         for c in cases
     ]
-    _print_table(title, ("agency", "case", "country", "type", "status", "joint case"), rows)
+    columns = ("agency", "case", "country", "type", "status", "joint case", "handling")
+    _print_table(title, columns, rows)
+
+
+def _handling_text(row: dict[str, Any]) -> str:
+    """The handling code, with its notice when it restricts use (H1, H2, H3)."""
+    return row["handling_notice"] or str(row["handling_code"] or "")
 
 
 def _partial_date_text(dob: dict[str, Any] | None) -> str:
@@ -1027,7 +1034,7 @@ def _persons_table(title: str, persons: list[dict[str, Any]]) -> None:
             _partial_date_text(p["date_of_birth"]),
             p["sex"],
             ",".join(p["nationalities"]),
-            p["handling_code"],
+            _handling_text(p),
         )
         for p in persons
     ]
@@ -1047,10 +1054,12 @@ def _timeline_table(title: str, timeline: list[dict[str, Any]]) -> None:
             str(t["sequence"]),
             t["event_type"],
             t["outcome"],
+            _handling_text(t),
         )
         for t in timeline
     ]
-    _print_table(title, ("occurred", "agency", "case", "seq", "event", "outcome"), rows)
+    columns = ("occurred", "agency", "case", "seq", "event", "outcome", "handling")
+    _print_table(title, columns, rows)
 
 
 def _case_group_tables(

@@ -12,12 +12,14 @@ from infra.errors import PublishError
 def produce_confirmed(
     producer: Producer,
     topic: str,
-    messages: Iterable[tuple[bytes, bytes]],
+    messages: Iterable[tuple[bytes, bytes | None]],
     *,
     what: str,
     timeout_s: float = 60.0,
 ) -> int:
     """Produce (key, value) pairs, flush, and raise PublishError unless all were acknowledged.
+
+    A None value is a tombstone: on a compacted topic it deletes the key.
 
     ``what`` names the records in the error (e.g. "the person links"); a full local queue is
     waited out, a client-side refusal names the key.

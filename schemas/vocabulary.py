@@ -43,6 +43,26 @@ class HandlingCode(StrEnum):
     H3 = "H3"
 
 
+NOT_FOR_JUDICIAL_USE = "H1: not for judicial use without the provider's permission"
+NO_ONWARD_DISSEMINATION = "H2: no onward dissemination without the provider's permission"
+
+
+def handling_notice(code: str | None, restriction: str | None = None) -> str | None:
+    """What a reader must be told next to a record with this handling code (None for H0)."""
+    if code == HandlingCode.H1:
+        return NOT_FOR_JUDICIAL_USE
+    if code == HandlingCode.H2:
+        return NO_ONWARD_DISSEMINATION
+    if code == HandlingCode.H3:
+        return f"H3: {restriction or 'restricted (the provider stated a restriction)'}"
+    return None
+
+
+def onward(code: str | None) -> bool:
+    """False for H2 records: they never leave the joint view (downstream topics, public figures)."""
+    return code != HandlingCode.H2
+
+
 class SourceReliability(StrEnum):
     """SIENA source reliability."""
 

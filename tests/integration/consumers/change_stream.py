@@ -22,14 +22,15 @@ from schemas.topics import joint_view_changes_topic
 EVENT_FIELDS = ("last_event_id", "last_event_type", "published_at")
 
 
-def latest_changes(settings: Settings, prefix: str) -> tuple[int, dict[str, dict[str, Any]]]:
+Latest = dict[str, dict[str, Any] | None]  # the last record per key; None: a tombstone
+
+
+def latest_changes(settings: Settings, prefix: str) -> tuple[int, Latest]:
     """(records read, the last record per key) from the change stream, nothing casesync-made."""
     return latest_per_key(settings, joint_view_changes_topic(prefix), "key")
 
 
-def latest_per_key(
-    settings: Settings, topic: str, key_field: str | None
-) -> tuple[int, dict[str, dict[str, Any]]]:
+def latest_per_key(settings: Settings, topic: str, key_field: str | None) -> tuple[int, Latest]:
     """(records read, the last record per key) of a downstream topic, as a subscriber reads it.
 
     ``key_field``: the record field the Kafka key must equal (None: the key is not a field).
@@ -45,11 +46,14 @@ def latest_per_key(
         messages = read_raw_to_end(consumer, [topic], 120)
     finally:
         consumer.close()
-    latest: dict[str, dict[str, Any]] = {}
+    latest: Latest = {}
     for message in messages:
+        key = (message.key() or b"").decode()
+        if message.value() is None:  # a tombstone: compaction will delete the key
+            latest[key] = None
+            continue
         record = deserializer(message.value(), SerializationContext(topic, MessageField.VALUE))
         assert isinstance(record, dict)
-        key = (message.key() or b"").decode()
         assert key_field is None or key == record[key_field]
         latest[key] = record
     return len(messages), latest
@@ -60,22 +64,29 @@ def without_event_fields(record: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in record.items() if name not in EVENT_FIELDS}
 
 
-def stream_problems(engine: Engine, latest: dict[str, dict[str, Any]]) -> list[str]:
-    """How the stream's last record per key disagrees with the view (empty: it agrees)."""
+def stream_problems(engine: Engine, latest: Latest) -> list[str]:
+    """How the stream's last record per key disagrees with the view (empty: it agrees).
+
+    A key the view withholds (H2, or withdrawn) must be a tombstone or never have appeared.
+    """
     problems = []
     with Session(engine) as session:
         states = key_states(session, sorted(latest))
         for key, record in latest.items():
-            state = without_event_fields(record)
+            state = None if record is None else without_event_fields(record)
             if state != states.get(key):
                 problems.append(f"{key}: stream {state} view {states.get(key)}")
         live = set(session.scalars(select(JointCase.id).where(JointCase.merged_into.is_(None))))
-        for case in session.scalars(select(AgencyCase)):
-            key = (
+        expected = {
+            (
                 joint_key(case.joint_case_id)
                 if case.joint_case_id in live
                 else case_key(case.agency, case.case_ref)
-            )
-            if key not in latest:
+            ): case
+            for case in session.scalars(select(AgencyCase))
+        }
+        shown = key_states(session, sorted(expected))
+        for key, case in expected.items():
+            if key not in latest and shown.get(key) is not None:
                 problems.append(f"{case.agency}:{case.case_ref}: no record under {key}")
     return problems

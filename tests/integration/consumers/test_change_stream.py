@@ -3,6 +3,9 @@ transaction, relayed after commit, readable by a plain Confluent deserializer, n
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 import pytest
 from confluent_kafka.admin import ConfigResource, ResourceType
 from sqlalchemy import Engine, func, select
@@ -18,6 +21,7 @@ from infra.errors import PublishError
 from infra.security import JOINT_VIEW_ROLE
 from infra.settings import Settings
 from schemas.codec import DownstreamSerializer
+from schemas.examples import example_event
 from schemas.topics import joint_view_changes_topic
 from tests.integration.consumers.change_stream import latest_changes, stream_problems
 from tests.integration.consumers.factories import applied, link_event
@@ -131,3 +135,58 @@ def test_the_change_stream_topic_is_compacted(service_settings: Settings, prefix
     configs = admin.describe_configs([resource])[resource].result(timeout=30)
 
     assert configs["cleanup.policy"].value == "compact"
+
+
+def _case_event(event_type: str, agency: str, case_ref: str, sequence: int, **fields: Any) -> Any:
+    country = "GB" if agency.startswith("UK") else "RO"
+    return example_event(
+        event_type,
+        sequence,
+        event_id=uuid.uuid4(),
+        agency=agency,
+        country=country,
+        case_ref=case_ref,
+        **fields,
+    )
+
+
+def test_h2_cases_never_reach_the_stream_and_a_withdrawn_case_is_a_tombstone(
+    engine: Engine, service_settings: Settings, prefix: str
+) -> None:
+    relay = _relay(engine, service_settings, prefix)
+    opened = _case_event("CaseOpened", "UK_POLICE", "UKP-9", 1)
+    withheld = _case_event("CaseOpened", "RO_POLICE", "ROP-9", 1, handling_code="H2")
+    h2_person = _case_event(
+        "PersonRecorded", "UK_POLICE", "UKP-9", 2, person_ref="UKP-9/P1", handling_code="H2"
+    )
+    with Session(engine) as session, session.begin():
+        apply_in_session(
+            session, [applied(e, n) for n, e in enumerate([opened, withheld, h2_person])]
+        )
+    relay.relay()
+    _, before = latest_changes(service_settings, prefix)
+
+    retractions = [
+        _case_event(
+            "RecordRetracted",
+            "UK_POLICE",
+            "UKP-9",
+            sequence,
+            retracted_event_id=event.event_id,
+            person_ref=person_ref,
+            reason="ERROR",
+        )
+        for sequence, event, person_ref in ((3, opened, None), (4, h2_person, "UKP-9/P1"))
+    ]
+    with Session(engine) as session, session.begin():
+        apply_in_session(session, [applied(e, 3 + n) for n, e in enumerate(retractions)])
+    relay.relay()
+    read, after = latest_changes(service_settings, prefix)
+
+    shown = before["case:uk-police:UKP-9"]
+    assert shown is not None
+    assert shown["cases"][0]["victims"] == 0  # the H2 person record is not counted
+    assert "case:ro-police:ROP-9" not in after  # never published, not even as a tombstone
+    assert after["case:uk-police:UKP-9"] is None  # each of its events retracted: withdrawn
+    assert read == 2
+    assert stream_problems(engine, after) == []

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from consumers.apply import apply_batch
 from consumers.database import current_revision, head_revision, upgrade
+from consumers.queries import case_view
 from consumers.view import (
     AgencyCase,
     AgencyPerson,
@@ -27,6 +28,7 @@ from infra.database import make_engine
 from infra.settings import Settings
 from schemas.events import Envelope
 from schemas.examples import all_examples, example_event
+from schemas.vocabulary import NO_ONWARD_DISSEMINATION, NOT_FOR_JUDICIAL_USE
 from tests.integration.consumers.factories import applied, link_event
 
 pytestmark = pytest.mark.integration
@@ -193,3 +195,38 @@ def test_links_put_cases_of_both_countries_in_one_joint_case_and_merges_keep_the
     assert len(set(groups.values())) == 1
     assert set(groups) == {"UKP-1", "ROP-1", "NRM-1", "ANITP-1"}
     assert min(groups.values()) == next(iter(set(groups.values())))
+
+
+def test_every_record_keeps_its_handling_code_and_shows_its_notice(engine: Engine) -> None:
+    case_ref, where = "NRM-H-1", {"agency": "UK_SCA", "country": "GB"}
+    opened = example_event(
+        "CaseOpened",
+        event_id=uuid.uuid4(),
+        **where,
+        case_ref=case_ref,
+        handling_code="H3",
+        handling_restriction="Only for the Bucharest and London units",
+    )
+    person = _person(**where, case_ref=case_ref, sequence=2, handling_code="H1")
+    referral = example_event(
+        "ReferralMade",
+        3,
+        event_id=uuid.uuid4(),
+        **where,
+        case_ref=case_ref,
+        person_ref=person.person_ref,
+        handling_code="H2",
+    )
+    apply_batch(engine, [applied(e, n) for n, e in enumerate([opened, person, referral])])
+
+    shown = case_view(engine, "UK_SCA", case_ref)
+
+    assert shown is not None
+    assert shown["case"]["handling_notice"] == "H3: Only for the Bucharest and London units"
+    (record,) = shown["persons"]
+    assert record["handling_notice"] == NOT_FOR_JUDICIAL_USE
+    notices = {t["event_type"]: t["handling_notice"] for t in shown["timeline"]}
+    assert notices["ReferralMade"] == NO_ONWARD_DISSEMINATION
+    with Session(engine) as session:
+        fact = session.scalars(select(CaseFact).where(CaseFact.case_ref == case_ref)).one()
+    assert fact.handling_code == "H2"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from flows.identity import Assignment, ChangeKind, PersonChange
 from flows.normalise import PersonRecord
-from flows.person_links import person_states, record_pseudonym
+from flows.person_links import person_states, record_pseudonym, withdrawn
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
 KEY = b"k" * 32
@@ -56,3 +57,29 @@ def test_everyone_publishes_every_active_person() -> None:
 
     assert [s["person_id"] for s in states] == ["P1", "P3"]
     assert all(s["status"] == "active" for s in states)
+
+
+def test_h2_records_are_never_published_and_a_person_left_with_none_is_a_tombstone() -> None:
+    withheld = PersonRecord(
+        "uk-police:U2",
+        "uk-police",
+        ("Dan",),
+        "Ene",
+        role="SUSPECT",
+        case_ref="UK-2",
+        handling_code="H2",
+    )
+    mixed = replace(RECORDS[1], handling_code="H2")
+    records = [RECORDS[0], mixed, withheld]
+    assignment = Assignment({"ro-anitp:A1": "P1", "uk-sca:N1": "P1", "uk-police:U2": "P4"}, [])
+
+    states = {
+        s["person_id"]: s
+        for s in person_states(assignment, records, run_id=2, key=KEY, now=NOW, everyone=True)
+    }
+
+    assert [r["case_ref"] for r in states["P1"]["records"]] == ["RO-1"]  # not NRM-1 (H2)
+    assert states["P1"]["countries"] == ["RO"]
+    assert states["P4"]["records"] == []
+    assert withdrawn(states["P4"])  # published as a tombstone: compaction forgets P4
+    assert not withdrawn(states["P1"])

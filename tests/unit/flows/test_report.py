@@ -15,6 +15,7 @@ from flows.statistics import (
     CellKey,
     complete_breakdowns,
     compute_cells,
+    onward_records,
     records_table,
     relations,
 )
@@ -70,3 +71,25 @@ def test_revisions_compare_earlier_weeks_and_public_ones_skip_hidden_figures() -
     assert [(r.key, r.after - r.before) for r in changed] == [(key, 2)]
     assert both[RESTRICTED].revisions == changed
     assert both[PUBLIC].revisions == []  # the new value is suppressed: not shown as a change
+
+
+def test_the_public_edition_counts_no_h2_record_and_the_restricted_one_all() -> None:
+    records, person_of = random_records(3, count=400)
+    withheld = [dataclasses.replace(r, onward=False) for r in records[:40]]
+    table = records_table(withheld + records[40:], person_of)
+    weeks = {"first_week": "2026-W36", "report_week": "2026-W48"}
+    cells = complete_breakdowns(compute_cells(table, **weeks))
+    public = complete_breakdowns(compute_cells(onward_records(table), **weeks))
+    hidden = dict(protect(public, relations(public)).hidden)
+    current = Snapshot(1, "2026-W48", "2026-W36", NOW, 11, cells, hidden, public)
+
+    both = editions(current, None)
+
+    assert both[RESTRICTED].values == cells
+    shown = {key: value for key, value in both[PUBLIC].values.items() if value is not None}
+    assert shown
+    assert all(value == public[key] for key, value in shown.items())
+    total = CellKey("potential_victims", "uk", CUMULATIVE, "2026-W48")
+    assert public.get(total, 0) <= cells.get(total, 0)
+    assert sum(public.values()) < sum(cells.values())  # 40 records are counted only inside
+    assert onward_records(table).num_rows == table.num_rows - 40

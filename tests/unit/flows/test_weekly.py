@@ -81,6 +81,7 @@ def test_normalised_records_carry_codes_keys_and_the_first_known_attributes() ->
         "age_group": "CHILD",
         "nationality": "UNKNOWN",
         "exploitation": "LABOUR",
+        "onward": True,
         "person": "P00000007",
     }
 
@@ -105,3 +106,35 @@ def test_no_rows_normalise_to_an_empty_records_table() -> None:
 
     assert records.num_rows == 0
     assert records.schema.names[0] == "measure"
+
+
+@pytest.mark.parametrize(
+    ("fact_handling", "person_handling", "onward"),
+    [
+        ("H0", "H0", True),
+        ("H1", "H3", True),
+        ("H2", "H0", False),
+        ("H0", "H2", False),
+        (None, None, True),  # a fact from before handling codes were kept, no person record
+    ],
+)
+def test_an_h2_fact_or_person_record_is_kept_out_of_the_public_figures(
+    fact_handling: str | None, person_handling: str | None, onward: bool
+) -> None:
+    raw = pa.Table.from_pylist(
+        [
+            {
+                "kind": "ReferralMade",
+                "agency": "UK_SCA",
+                "person_ref": "NRM-1/PV",
+                "day": "2026-11-23",
+                "fact_handling": fact_handling,
+                "person_handling": person_handling,
+            }
+        ],
+        schema=RAW_SCHEMA,
+    )
+
+    (record,) = normalise_facts(raw).to_pylist()
+
+    assert record["onward"] is onward
