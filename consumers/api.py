@@ -1,16 +1,22 @@
 """The read-only HTTP API over the joint view: the same queries as `casesync view`, paginated.
 
-It serves personal data (person records) to practitioners; it binds to loopback by default.
+It serves personal data (person records) to practitioners: every route but /health needs an
+agency user's key (header ``X-API-Key``, `casesync api-key create`), and every person record an
+answer carries is written to the read audit (`casesync audit`). It binds to loopback by default.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import FastAPI, HTTPException, Path, Query
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
+from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
+from consumers.access import ApiUser, authenticate, personal_reads, record_reads
 from consumers.queries import (
     case_view,
     joint_view,
@@ -147,13 +153,41 @@ def _agency(code: str) -> str:
         raise HTTPException(status_code=404, detail=str(exc)) from None
 
 
-def create_app(engine: Engine) -> FastAPI:
+API_KEY_HEADER = "X-API-Key"
+_key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False)
+
+
+def _current_user(request: Request, key: Annotated[str | None, Depends(_key_header)]) -> ApiUser:
+    """The agency user whose key the request carries; 401 without a valid, live key."""
+    user = authenticate(request.app.state.engine, key)
+    if user is None:
+        raise HTTPException(
+            status_code=401,
+            detail=f"a valid {API_KEY_HEADER} header is required",
+            headers={"WWW-Authenticate": "ApiKey"},
+        )
+    return user
+
+
+User = Annotated[ApiUser, Depends(_current_user)]
+
+
+def create_app(engine: Engine, clock: Callable[[], datetime] | None = None) -> FastAPI:
     """The API application over ``engine`` (the view's database)."""
+    now = clock or (lambda: datetime.now(UTC))
     api = FastAPI(
         title="casesync joint view",
         version="1",
-        description="Read-only queries of the UK-Romania joint operational view.",
+        description="Read-only queries of the UK-Romania joint operational view. Every route "
+        f"but /health needs an agency user's key in the {API_KEY_HEADER} header; every "
+        "person record served is written to the read audit.",
     )
+    api.state.engine = engine  # for the key check (a dependency outside this closure)
+
+    def audited(user: ApiUser, request: Request, persons: list[dict[str, Any]]) -> None:
+        """Write who read which person records, and which of their personal fields."""
+        endpoint = f"{request.method} {request.url.path}"
+        record_reads(engine, user, endpoint, personal_reads(persons), now())
 
     @api.get("/health")
     def health() -> dict[str, str]:
@@ -161,42 +195,52 @@ def create_app(engine: Engine) -> FastAPI:
         return {"status": "ok"}
 
     @api.get("/counts")
-    def counts() -> list[CountOut]:
+    def counts(_user: User) -> list[CountOut]:
         """Rows per kind in the view."""
         return [CountOut(table=name, rows=int(n)) for name, n in view_counts(engine)]
 
     @api.get("/agencies")
-    def agencies() -> list[AgencyStatusOut]:
+    def agencies(_user: User) -> list[AgencyStatusOut]:
         """Events applied and the last applied event, per agency."""
         return [AgencyStatusOut(**row) for row in last_applied_per_agency(engine)]
 
     @api.get("/cases/{agency}/{case_ref:path}/persons")
-    def case_persons(
-        agency: AgencyCode, case_ref: str, limit: Limit = 100, offset: Offset = 0
+    def case_persons(  # noqa: PLR0917 (FastAPI reads the parameters)
+        agency: AgencyCode,
+        case_ref: str,
+        user: User,
+        request: Request,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> Page[PersonOut]:
         """The person records an agency holds in one case."""
         persons = persons_of_case(engine, _agency(agency), case_ref)
-        items = [PersonOut(**p) for p in persons[offset : offset + limit]]
+        page = persons[offset : offset + limit]
+        audited(user, request, page)
+        items = [PersonOut(**p) for p in page]
         return Page[PersonOut](total=len(persons), limit=limit, offset=offset, items=items)
 
     @api.get("/cases/{agency}/{case_ref:path}")
-    def case(agency: AgencyCode, case_ref: str) -> CaseViewOut:
+    def case(agency: AgencyCode, case_ref: str, user: User, request: Request) -> CaseViewOut:
         """One agency case: details, person records and timeline."""
         found = case_view(engine, _agency(agency), case_ref)
         if found is None:
             raise HTTPException(status_code=404, detail=f"no case {agency}:{case_ref}")
+        audited(user, request, found["persons"])
         return CaseViewOut(**found)
 
     @api.get("/joint-cases/{joint_id}")
-    def joint(joint_id: int) -> JointViewOut:
+    def joint(joint_id: int, user: User, request: Request) -> JointViewOut:
         """A joint case (a merged id answers with the case it was merged into)."""
         found = joint_view(engine, joint_id)
         if found is None:
             raise HTTPException(status_code=404, detail=f"no joint case {joint_id}")
+        audited(user, request, found["persons"])
         return JointViewOut(**found)
 
     @api.get("/unmatched")
     def unmatched_cases(
+        _user: User,
         country: Annotated[str, Query(pattern="^(RO|GB)$", description="RO or GB.")],
         limit: Limit = 100,
         offset: Offset = 0,

@@ -219,6 +219,35 @@ class ViewChange(Base):
     created_at: Mapped[datetime]
 
 
+class ApiKey(Base):
+    """A read-API user: one agency practitioner, identified by the hash of their key."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_name: Mapped[str] = mapped_column(String(200))
+    agency: Mapped[str] = mapped_column(String(20))  # agency code, e.g. ro-anitp
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256, hex
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ReadAudit(Base):
+    """One read of one record's personal data through the API: who, what, when, which fields."""
+
+    __tablename__ = "read_audit"
+    __table_args__ = (Index("ix_read_audit_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    user_name: Mapped[str] = mapped_column(String(200))
+    user_agency: Mapped[str] = mapped_column(String(20))
+    endpoint: Mapped[str] = mapped_column(Text)
+    record: Mapped[str] = mapped_column(String(220))  # <agency code>:<person ref>
+    fields: Mapped[list[Any]] = mapped_column(default=list)
+
+
 class ChangeStreamKey(Base):
     """A key whose state the change stream carries (so withdrawing it needs a tombstone)."""
 

@@ -12,6 +12,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,6 +24,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
 
+from consumers.access import api_users, audit_log, create_api_key, revoke_api_key
 from consumers.changes import ChangeRelay
 from consumers.database import current_revision, head_revision, upgrade
 from consumers.metrics import ConsumerMetrics
@@ -104,6 +106,10 @@ review_app = typer.Typer(
     help="Grey-zone person matches: list them, decide same or not same.", no_args_is_help=True
 )
 app.add_typer(review_app, name="review")
+api_key_app = typer.Typer(
+    help="Read-API keys: one per agency user (shown once, stored hashed).", no_args_is_help=True
+)
+app.add_typer(api_key_app, name="api-key")
 
 console = Console()
 
@@ -1210,3 +1216,92 @@ def status(ctx: typer.Context, as_json: JsonOption = False) -> None:
         )
 
     _emit(result, as_json, render)
+
+
+@api_key_app.command("create")
+def api_key_create(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Option("--user", help="Who will hold the key (name or login).")],
+    agency: Annotated[str, typer.Option("--agency", help="Their agency code, e.g. ro-anitp.")],
+) -> None:
+    """Issue a read-API key to an agency user; the key is printed once, never stored."""
+    engine = _view_engine(_settings(ctx))
+    try:
+        issued, key = create_api_key(engine, user, agency, datetime.now(UTC))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    console.print(f"key {issued.id} for {issued.name} ({issued.agency}); send it as X-API-Key:")
+    print(key)
+
+
+@api_key_app.command("list")
+def api_key_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Every key issued: user, agency, when, whether revoked (never the key)."""
+    users = api_users(_view_engine(_settings(ctx)))
+    _emit(
+        users,
+        as_json,
+        lambda rows: _print_table(
+            "read-API keys",
+            ("id", "user", "agency", "created", "revoked"),
+            [
+                (str(r["id"]), r["user"], r["agency"], r["created_at"][:19], r["revoked_at"] or "")
+                for r in rows
+            ],
+        ),
+    )
+
+
+@api_key_app.command("revoke")
+def api_key_revoke(
+    ctx: typer.Context, key_id: Annotated[int, typer.Argument(help="The key's id.")]
+) -> None:
+    """Revoke a key: its holder is refused from the next request."""
+    if not revoke_api_key(_view_engine(_settings(ctx)), key_id, datetime.now(UTC)):
+        console.print(f"[red]no live key {key_id}[/red]")
+        raise typer.Exit(code=1)
+    console.print(f"key {key_id} revoked")
+
+
+def _audit_row(row: dict[str, Any]) -> tuple[str, ...]:
+    fields = ",".join(row["fields"])
+    return (row["at"][:19], row["user"], row["agency"], row["record"], fields, row["endpoint"])
+
+
+@app.command()
+def audit(  # noqa: PLR0917  (Typer reads options from the parameters)
+    ctx: typer.Context,
+    user: Annotated[str | None, typer.Option("--user", help="Only this user's reads.")] = None,
+    record: Annotated[
+        str | None, typer.Option("--record", help="Only reads of <agency>:<person ref>.")
+    ] = None,
+    since: Annotated[
+        datetime | None, typer.Option("--since", help="Only reads from this moment (UTC).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Most rows, latest first.")] = 100,
+    as_json: JsonOption = False,
+) -> None:
+    """Who read which person record through the API, when, and which personal fields."""
+    moment = since.replace(tzinfo=UTC) if since is not None and since.tzinfo is None else since
+    rows = audit_log(
+        _view_engine(_settings(ctx)), user=user, record=record, since=moment, limit=limit
+    )
+    _emit(
+        rows,
+        as_json,
+        lambda found: _print_table(
+            f"{len(found)} read(s), latest first",
+            ("when", "user", "agency", "record", "fields", "endpoint"),
+            [
+                (
+                    r["at"][:19],
+                    r["user"],
+                    r["agency"],
+                    r["record"],
+                    ",".join(r["fields"]),
+                    r["endpoint"],
+                )
+                for r in found
+            ],
+        ),
+    )

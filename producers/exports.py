@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from infra.errors import ExportRowError
 
@@ -49,3 +51,15 @@ def count_lines(path: Path) -> int:
     """Lines in a text file (for progress bars), read in binary blocks."""
     with path.open("rb") as handle:
         return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+
+
+def checked_row(shape: TypeAdapter[Any], row: Mapping[str, Any]) -> dict[str, Any]:
+    """``row`` validated against its export's shape (types of every field the adapter reads);
+    the first wrong field becomes an ExportRowError naming it (never quoting the value)."""
+    try:
+        checked: dict[str, Any] = shape.validate_python(row)
+    except ValidationError as exc:
+        first = exc.errors(include_input=False)[0]
+        field = ".".join(str(part) for part in first["loc"]) or "row"
+        raise ExportRowError(field, first["msg"]) from None
+    return checked

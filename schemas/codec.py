@@ -90,7 +90,13 @@ class RegistryCodec:
         context = SerializationContext(topic, MessageField.VALUE)
         try:
             data = serializer(dict(record), context)
-        except (SerializationError, SchemaRegistryError, ValueError, TypeError) as exc:
+        except (
+            SerializationError,
+            SchemaRegistryError,
+            ValueError,
+            TypeError,
+            OverflowError,
+        ) as exc:
             raise CodecError(f"cannot encode {event_type} for topic {topic}: {exc}") from exc
         if data is None:
             raise CodecError(f"cannot encode {event_type} for topic {topic}: empty record")

@@ -54,6 +54,10 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
+# The largest value an Avro long holds: a bigger sequence could not be put on the wire.
+AVRO_LONG_MAX = 2**63 - 1
+
+
 class ContractModel(BaseModel):
     """Immutable, no unknown fields."""
 
@@ -67,7 +71,7 @@ class Envelope(ContractModel):
     agency: Agency
     country: CountryCode
     case_ref: Reference
-    sequence: int = Field(ge=1)
+    sequence: int = Field(ge=1, le=AVRO_LONG_MAX)
     occurred_at: PastTimestamp
     recorded_at: PastTimestamp
     handling_code: HandlingCode
@@ -106,7 +110,7 @@ class CaseOpened(Envelope):
 class PartialDate(ContractModel):
     """A date that may lack its day or month."""
 
-    year: int = Field(ge=1900)
+    year: int = Field(ge=1900, le=9999)
     month: int | None = Field(default=None, ge=1, le=12)
     day: int | None = Field(default=None, ge=1, le=31)
     estimated: bool = False

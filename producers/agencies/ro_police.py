@@ -5,17 +5,57 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Required
+
+from pydantic import ConfigDict, TypeAdapter
+from typing_extensions import TypedDict
 
 from infra.errors import EventValidationError, ExportRowError
 from producers import parsing
-from producers.exports import read_jsonl
+from producers.exports import checked_row, read_jsonl
 from producers.identity import event_id
 from schemas.contract import validate_event
 from schemas.events import Envelope
 from schemas.vocabulary import Agency
 
 ROLES = {"suspect": "SUSPECT", "persoana_vatamata": "VICTIM", "martor": "WITNESS"}
+
+
+class _Line(TypedDict, total=False):
+    """The type of every field the adapter reads from a line (others pass through)."""
+
+    __pydantic_config__ = ConfigDict(extra="allow")  # type: ignore[misc]
+    tip: Required[str]
+    id: Required[str]
+    versiune: int
+    nr_dosar: Required[str]
+    nr_modificare: Required[int]
+    data_faptei: Required[str]
+    data_inregistrarii: Required[str]
+    cod_tratare: str
+    restrictie: str | None
+    localitate_recrutare: str | None
+    tara_exploatare: str | None
+    localitate_exploatare: str | None
+    infractiuni: list[str]
+    data: str | None
+    unitate: str | None
+    data_nasterii: str | None
+    telefoane: list[str]
+    cnp: str | None
+    pasaport: str | None
+    prenume: list[str] | str | None
+    calitate: str | None
+    nume: str | None
+    sex: str | None
+    cetatenie: list[str]
+    agentie: str | None
+    referinta: str | None
+    temei: str | None
+    motiv: str | None
+
+
+LINE_SHAPE: TypeAdapter[_Line] = TypeAdapter(_Line)
 
 
 class RomanianPoliceAdapter:
@@ -31,6 +71,7 @@ class RomanianPoliceAdapter:
         """The one event a line stands for."""
         if "__error__" in row:
             raise ExportRowError("line", str(row["__error__"]))
+        row = checked_row(LINE_SHAPE, row)
         kind = str(row.get("tip", ""))
         build = _BUILDERS.get(kind)
         if build is None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Required
+
+from pydantic import ConfigDict, TypeAdapter
+from typing_extensions import TypedDict
 
 from infra.errors import EventValidationError, ExportRowError
 from producers import parsing
-from producers.exports import read_json_list
+from producers.exports import checked_row, read_json_list
 from producers.identity import event_id
 from schemas.contract import validate_event
 from schemas.events import Envelope
@@ -37,6 +40,63 @@ GENDERS = {
     "other": "TRANSGENDER_NONCONFORMING",
     "unknown": "UNKNOWN",
 }
+
+
+# The shape of one referral: the type of every field the adapter reads (others pass through).
+_OPEN = ConfigDict(extra="allow")
+
+
+class _Responder(TypedDict, total=False):
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    type: str
+    organisation: str | None
+
+
+class _Victim(TypedDict, total=False):
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    pv_ref: Required[str]
+    version: int
+    seq: int
+    forenames: str | None
+    surname: str | None
+    dob: str | None
+    dob_estimated: bool
+    gender: str | None
+    nationalities: list[str]
+    phones: list[str]
+    passport: str | None
+
+
+class _Exploitation(TypedDict, total=False):
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    types: list[str]
+    age_at_exploitation: str | None
+    location: str | None
+    country: str | None
+
+
+class _Decision(TypedDict, total=False):
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    decision_id: Required[str]
+    seq: Required[int]
+    stage: Required[str]
+    outcome: Required[str]
+    date: Required[str]
+
+
+class _Referral(TypedDict, total=False):
+    __pydantic_config__ = _OPEN  # type: ignore[misc]
+    nrm_ref: Required[str]
+    handling: str
+    submitted: Required[str]
+    recorded: str
+    first_responder: _Responder
+    potential_victim: Required[_Victim]
+    exploitation: _Exploitation
+    decisions: list[_Decision]
+
+
+REFERRAL_SHAPE: TypeAdapter[_Referral] = TypeAdapter(_Referral)
 
 
 def _get(data: Mapping[str, Any], *path: str) -> Any:
@@ -75,6 +135,7 @@ class NrmReferralAdapter:
         """CaseOpened, PersonRecorded, ReferralMade and one IdentificationDecided per decision."""
         if "__error__" in row:
             raise ExportRowError("referral", str(row["__error__"]))
+        row = checked_row(REFERRAL_SHAPE, row)
         ref = str(_get(row, "nrm_ref"))
         submitted = _timestamp(_get(row, "submitted"), "submitted")
         recorded = _timestamp(row.get("recorded", row["submitted"]), "recorded")

@@ -3,11 +3,13 @@ OpenAPI spec; and `casesync api` as a real process."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -15,7 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from consumers.api import create_app
+from consumers.access import api_users as audit_users
+from consumers.access import audit_log, create_api_key, revoke_api_key
+from consumers.api import API_KEY_HEADER, create_app
 from consumers.apply import apply_batch
 from consumers.database import upgrade
 from consumers.queries import case_view
@@ -68,8 +72,14 @@ def engine(database_settings: Settings) -> Engine:
 
 
 @pytest.fixture
-def client(engine: Engine) -> TestClient:
-    return TestClient(create_app(engine))
+def analyst_key(engine: Engine) -> str:
+    """A read-API key of a UK police analyst."""
+    return create_api_key(engine, "analyst-1", "uk-police", datetime.now(UTC))[1]
+
+
+@pytest.fixture
+def client(engine: Engine, analyst_key: str) -> TestClient:
+    return TestClient(create_app(engine), headers={API_KEY_HEADER: analyst_key})
 
 
 def test_a_case_answers_as_the_query_does(client: TestClient, engine: Engine) -> None:
@@ -123,6 +133,46 @@ def test_the_openapi_spec_lists_every_query(client: TestClient) -> None:
         "/unmatched",
     }
     assert "CaseViewOut" in spec["components"]["schemas"]
+    assert spec["components"]["securitySchemes"]["APIKeyHeader"]["name"] == API_KEY_HEADER
+
+
+def test_without_a_valid_live_key_nothing_but_health_answers(
+    engine: Engine, analyst_key: str
+) -> None:
+    anonymous = TestClient(create_app(engine))
+    wrong = TestClient(create_app(engine), headers={API_KEY_HEADER: "csk_not-a-key"})
+    paths = ["/counts", "/agencies", "/cases/ro-anitp/RO-ONLY-0", "/joint-cases/1"]
+    paths += ["/cases/ro-anitp/RO-ONLY-0/persons", "/unmatched?country=RO"]
+
+    for path in paths:
+        assert anonymous.get(path).status_code == 401, path
+        assert wrong.get(path).status_code == 401, path
+    assert anonymous.get("/health").status_code == 200
+    (issued,) = [u for u in audit_users(engine) if u["user"] == "analyst-1"]
+    assert revoke_api_key(engine, issued["id"], datetime.now(UTC))
+    revoked = TestClient(create_app(engine), headers={API_KEY_HEADER: analyst_key})
+    assert revoked.get("/counts").status_code == 401
+    assert audit_log(engine) == []  # nothing was read
+
+
+def test_every_person_record_served_is_audited_with_who_when_and_which_fields(
+    client: TestClient, engine: Engine
+) -> None:
+    before = datetime.now(UTC)
+    client.get("/cases/ro-anitp/RO-ONLY-0")
+    client.get("/cases/ro-anitp/RO-ONLY-0/persons", params={"limit": 1})
+    client.get("/unmatched", params={"country": "RO"})  # cases only: no personal data
+
+    rows = audit_log(engine)
+
+    assert len(rows) == 3 + 1
+    assert {r["user"] for r in rows} == {"analyst-1"}
+    assert {r["agency"] for r in rows} == {"uk-police"}
+    assert {r["record"] for r in rows} == {f"ro-anitp:P-{n}" for n in range(3)}
+    assert all("family_name" in r["fields"] and "given_names" in r["fields"] for r in rows)
+    assert rows[0]["endpoint"] == "GET /cases/ro-anitp/RO-ONLY-0/persons"
+    assert all(datetime.fromisoformat(r["at"]).astimezone(UTC) >= before for r in rows)
+    assert audit_log(engine, record="ro-anitp:P-0", limit=10)[0]["record"] == "ro-anitp:P-0"
 
 
 def test_casesync_api_serves_until_sigterm(engine: Engine, tmp_path: Path) -> None:
@@ -132,6 +182,16 @@ def test_casesync_api_serves_until_sigterm(engine: Engine, tmp_path: Path) -> No
         "CASESYNC_STATE_DIR": str(tmp_path),
         "PATH": "/usr/bin:/bin",
     }
+    issued = subprocess.run(
+        [CASESYNC, "api-key", "create", "--user", "officer-7", "--agency", "ro-police"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    key = issued.stdout.strip().splitlines()[-1]
+    assert key.startswith("csk_")
     process = subprocess.Popen(
         [CASESYNC, "api", "--port", str(port)],
         env=env,
@@ -151,14 +211,31 @@ def test_casesync_api_serves_until_sigterm(engine: Engine, tmp_path: Path) -> No
             assert process.poll() is None, process.communicate()[0]
             assert time.monotonic() < deadline, "casesync api did not answer within 60 s"
             time.sleep(0.2)
-        joint = httpx.get(f"{base}/joint-cases/1", timeout=10)
+        refused = httpx.get(f"{base}/joint-cases/1", timeout=10)
+        headers = {API_KEY_HEADER: key}
+        joint = httpx.get(f"{base}/joint-cases/1", headers=headers, timeout=10)
+        case = httpx.get(f"{base}/cases/ro-anitp/RO-ONLY-0", headers=headers, timeout=10)
         spec = httpx.get(f"{base}/openapi.json", timeout=10)
     finally:
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=30)[0]
 
+    assert refused.status_code == 401
     assert joint.status_code == 200
     assert joint.json()["countries"] == ["GB", "RO"]
+    assert case.status_code == 200
+    listed = subprocess.run(
+        [CASESYNC, "audit", "--user", "officer-7", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    reads = json.loads(listed.stdout)
+    assert sorted(r["record"] for r in reads) == [f"ro-anitp:P-{n}" for n in range(3)]
+    assert {r["agency"] for r in reads} == {"ro-police"}
+    assert key not in listed.stdout + output
     assert spec.json()["info"]["title"] == "casesync joint view"
     # A graceful stop: uvicorn finishes its shutdown, then re-raises SIGTERM (exit -15).
     assert "Application shutdown complete" in output
