@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from consumers.view import (
@@ -85,6 +85,8 @@ class BatchCache:
     retracted: set[str]
     # True when loaded for the batch: then a miss means "not in the database either".
     complete: bool = False
+    # Person records a retraction named: (agency, person ref) -> the highest such sequence.
+    withdrawn_persons: dict[CaseKey, int] = field(default_factory=dict)
     # Append-only rows, inserted in one executemany per table when the batch is flushed.
     timeline: list[dict[str, Any]] = field(default_factory=list)
     facts: list[dict[str, Any]] = field(default_factory=list)
@@ -136,7 +138,21 @@ class BatchCache:
             retracted,
             complete=True,
             links=links,
+            withdrawn_persons=_withdrawn_persons(session, person_keys),
         )
+
+
+def _withdrawn_persons(session: Session, keys: set[CaseKey]) -> dict[CaseKey, int]:
+    """For each person key, the highest sequence of a retraction that named it."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Retraction.agency, Retraction.person_ref, func.max(TimelineEntry.sequence))
+        .join(TimelineEntry, TimelineEntry.event_id == Retraction.event_id)
+        .where(tuple_(Retraction.agency, Retraction.person_ref).in_(sorted(keys)))
+        .group_by(Retraction.agency, Retraction.person_ref)
+    ).all()
+    return {(row[0], str(row[1])): int(row[2]) for row in rows}
 
 
 def _load(session: Session, model: Any, ref_column: Any, keys: set[CaseKey]) -> list[Any]:
@@ -293,16 +309,20 @@ def close_case(session: Session, applied: AppliedEvent) -> None:
 def record_person(session: Session, applied: AppliedEvent) -> None:
     """PersonRecorded: the latest full state of the agency's person record (older never wins)."""
     event = _expect(applied, PersonRecorded)
-    if _is_retracted(session, str(event.event_id)):
-        return
     cache = _cache(session)
-    person = cache.persons.get((event.agency.value, event.person_ref))
+    key = (event.agency.value, event.person_ref)
+    person = cache.persons.get(key)
     if person is None and not cache.complete:
         person = session.scalars(
             select(AgencyPerson).filter_by(agency=event.agency.value, person_ref=event.person_ref)
         ).one_or_none()
     if person is not None and event.sequence <= person.source_sequence:
         return
+    if not cache.complete and key not in cache.withdrawn_persons:
+        cache.withdrawn_persons.update(_withdrawn_persons(session, {key}))
+    withdrawn_at = cache.withdrawn_persons.get(key, 0)
+    # Withdrawn before it arrived: stored erased, as if it had come first and then been retracted.
+    withdrawn = _is_retracted(session, str(event.event_id)) or event.sequence < withdrawn_at
     values = {
         "case_ref": event.case_ref,
         "country": event.country,
@@ -325,6 +345,12 @@ def record_person(session: Session, applied: AppliedEvent) -> None:
         "retracted": False,
         **applied.provenance(),
     }
+    if withdrawn:
+        values |= {
+            **ERASED_PERSON_FIELDS,
+            "retracted": True,
+            "source_sequence": max(event.sequence, withdrawn_at),
+        }
     if person is None:
         person = AgencyPerson(agency=event.agency.value, person_ref=event.person_ref, **values)
         session.add(person)
@@ -440,6 +466,9 @@ def retract(session: Session, applied: AppliedEvent) -> None:
         )
         cache.retracted.add(withdrawn)
         session.flush()
+    if event.person_ref:
+        key = (event.agency.value, event.person_ref)
+        cache.withdrawn_persons[key] = max(cache.withdrawn_persons.get(key, 0), event.sequence)
     erased = session.scalars(
         select(AgencyPerson).where(
             AgencyPerson.agency == event.agency.value,

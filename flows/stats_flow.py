@@ -161,6 +161,7 @@ def weekly_statistics(
         "records": stats_input.records.num_rows,
         "withheld_records": stats_input.withheld,
         "cells": len(cells),
+        "public_cells": len(public),
         "suppressed": len(suppression.hidden),
         "published": published,
         "restricted_report": paths[RESTRICTED],

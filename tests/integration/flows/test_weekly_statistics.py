@@ -50,6 +50,13 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return [row for row in csv.DictReader(handle) if not row["measure"].startswith("#")]
 
 
+def _label(row: dict[str, str]) -> str:
+    """A cells.csv row's figure, as the topic's key names it."""
+    return "/".join(row[k] for k in ("measure", "view", "period", "week")) + (
+        f"/{row['dimension']}={row['category']}"
+    )
+
+
 def test_a_late_export_revises_earlier_weeks_and_only_public_figures_leave(
     harness: None,
     empty_view: Engine,
@@ -74,7 +81,14 @@ def test_a_late_export_revises_earlier_weeks_and_only_public_figures_leave(
     folder = Path(str(second["folder"]))
     restricted = _rows(folder / "restricted" / "cells.csv")
     public = _rows(folder / "public" / "cells.csv")
-    assert len(restricted) == len(public) == second["cells"]
+    assert len(restricted) == second["cells"]
+    assert len(public) == second["public_cells"] <= second["cells"]
+    # A quarter of the caseload's records are H2: counted inside, never in the public figures.
+    assert second["withheld_records"] > 0
+    total = f"potential_victims/uk/cumulative/{WEEK}/total=all"
+    inside = next(r for r in restricted if _label(r) == total)
+    outside = next(r for r in public if _label(r) == total)
+    assert outside["value"] == "" or int(outside["value"]) < int(inside["value"])
     # Public: nothing from 1 to k-1, every table carries the rule; restricted has small counts.
     assert all(r["value"] == "" or int(r["value"]) == 0 or int(r["value"]) >= 11 for r in public)
     assert any(0 < int(r["value"]) < 11 for r in restricted)
@@ -89,11 +103,8 @@ def test_a_late_export_revises_earlier_weeks_and_only_public_figures_leave(
     assert first["snapshot_id"] != second["snapshot_id"]
     # The topic holds the latest public value of every figure, null when suppressed.
     _read, latest = latest_per_key(settings, weekly_statistics_topic(prefix), None)
-    assert len(latest) == second["cells"] == second["published"]
-    by_label = {
-        f"{r['measure']}/{r['view']}/{r['period']}/{r['week']}/{r['dimension']}={r['category']}": r
-        for r in public
-    }
+    assert len(latest) == second["public_cells"] == second["published"]
+    by_label = {_label(r): r for r in public}
     for key, record in latest.items():
         assert record["snapshot_id"] == second["snapshot_id"]
         assert record["suppressed"] == (record["value"] is None)
