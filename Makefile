@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench lint typecheck test-unit test-integration infra-up infra-down infra-status clean
+.PHONY: install demo test bench bench-quick lint typecheck test-unit test-integration infra-up infra-down infra-status clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,10 @@ test: lint typecheck
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	for script in bench/*_bench.py; do $(BIN)/python "$$script" || exit 1; done
+	$(BIN)/python bench/run_all.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python bench/run_all.py --quick --out bench/RESULTS-quick.md
 
 infra-up: $(STAMP)
 	$(BIN)/casesync infra up

@@ -180,14 +180,14 @@ def main() -> None:
             return result
 
         stats_input = timed("load counted records", lambda: stats_flow.load.fn(settings))
-        first_week, cells = timed(
+        first_week, cells, public = timed(
             "compute figures", lambda: stats_flow.compute.fn(stats_input, REPORT_WEEK)
         )
-        suppression = timed("disclosure control", lambda: stats_flow.suppress.fn(cells, 11))
+        suppression = timed("disclosure control", lambda: stats_flow.suppress.fn(public, 11))
         snapshot, _previous = timed(
             "store snapshot",
             lambda: stats_flow.save.fn(
-                settings, REPORT_WEEK, first_week, cells, suppression, stats_input
+                settings, REPORT_WEEK, first_week, cells, public, suppression, stats_input
             ),
         )
         timed("write CSV and HTML", lambda: stats_flow.write_reports.fn(settings, snapshot, None))

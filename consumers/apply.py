@@ -17,6 +17,7 @@ from consumers.handlers import (
     join_cases_of_person,
 )
 from consumers.view import Tracking, ViewChange
+from schemas.events import CaseOpened, RecordRetracted
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,9 @@ def apply_in_session(
             last_event[case] = cause_of(item.event)
         for handler in EVENT_HANDLERS[type(item.event)]:
             handler(session, item)
+        if isinstance(item.event, CaseOpened | RecordRetracted):
+            # Its handling code or a withdrawal can change what the case's own key may show.
+            cache.rehomed.append((item.event.agency.value, item.event.case_ref))
         rehomed |= dict.fromkeys(cache.rehomed, cause_of(item.event))
         cache.rehomed.clear()
         tracking.append(

@@ -94,7 +94,8 @@ def outbox_rows(
 ) -> list[dict[str, Any]]:
     """One outbox row per changed key, naming the last event (or person link) that changed it.
 
-    ``rehomed`` cases were moved by a merge: their own keys point at the surviving joint case.
+    ``rehomed`` cases get a row for their own key too: a merge moved them (their key points at
+    the surviving joint case), or their handling code or a withdrawal changed what it may show.
     """
     changed = {case_key(*case): cause for case, cause in (rehomed or {}).items()}
     for case, cause in last_cause.items():
