@@ -21,7 +21,7 @@ from consumers.changes import ChangeRelay
 from consumers.handlers import AppliedEvent, PersonLinks
 from consumers.metrics import ConsumerMetrics
 from infra.clients import raise_if_refused
-from infra.errors import CasesyncError, CodecError
+from infra.errors import CasesyncError, CodecError, RegistryUnavailableError
 from schemas.codec import RegistryCodec
 from schemas.topics import (
     agency_code_of_topic,
@@ -46,6 +46,7 @@ class ConsumerStats:
     dead_letters: int = 0
     batches: int = 0
     database_retries: int = 0
+    registry_retries: int = 0
     changes_published: int = 0
     relay_failures: int = 0
 
@@ -129,15 +130,18 @@ class JointViewConsumer:
 
     def _handle(self, messages: Sequence[Message], should_stop: Callable[[], bool]) -> None:
         began = time.perf_counter()
-        good, dead = self._decode(messages)
+        try:
+            good, dead = self._decode(messages)
+        except RegistryUnavailableError as exc:
+            # Not the messages' fault: nothing is dead-lettered or stored; read them again.
+            self.stats.registry_retries += 1
+            self._pause("schema registry unavailable", exc, messages, should_stop)
+            return
         try:
             applied, more_dead = self._apply(good)
         except DatabaseUnavailable as exc:
             self.stats.database_retries += 1
-            log.warning("database unavailable, pausing %.1fs: %s", self._backoff, exc)
-            self._rewind(messages)
-            self._sleep(self._backoff, should_stop)
-            self._backoff = min(self._backoff * 2, MAX_BACKOFF_S)
+            self._pause("database unavailable", exc, messages, should_stop)
             return
         self._backoff = 0.5
         dead += more_dead
@@ -151,6 +155,19 @@ class JointViewConsumer:
             self._metrics.batch_done(
                 events, [d.error_type for d in dead], time.perf_counter() - began
             )
+
+    def _pause(
+        self,
+        what: str,
+        exc: Exception,
+        messages: Sequence[Message],
+        should_stop: Callable[[], bool],
+    ) -> None:
+        """Rewind the batch and back off (0.5 s doubling to MAX_BACKOFF_S) before retrying."""
+        log.warning("%s, pausing %.1fs: %s", what, self._backoff, exc)
+        self._rewind(messages)
+        self._sleep(self._backoff, should_stop)
+        self._backoff = min(self._backoff * 2, MAX_BACKOFF_S)
 
     def _decode(self, messages: Sequence[Message]) -> tuple[list[Item], list[DeadLetter]]:
         good: list[Item] = []

@@ -521,6 +521,7 @@ def consume(
         f"applied {stats.applied}, duplicates skipped {stats.duplicates}, "
         f"dead letters {stats.dead_letters}, batches {stats.batches}, "
         f"database retries {stats.database_retries}, "
+        f"registry retries {stats.registry_retries}, "
         f"changes published {stats.changes_published}"
     )
 

@@ -68,6 +68,10 @@ class RegistryError(CasesyncError):
     """The schema registry could not be reached or answered with an error."""
 
 
+class RegistryUnavailableError(RegistryError):
+    """The registry did not answer (down, or a server error): retry later; the data is fine."""
+
+
 class ExportRowError(CasesyncError):
     """One export row cannot become an event; ``field`` names the event field (or column)."""
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,16 +15,35 @@ from confluent_kafka.schema_registry import (
     topic_record_subject_name_strategy,
 )
 from confluent_kafka.schema_registry.avro import AvroSerializer
+
+# The HTTP library the registry client itself uses (httpx or httpx2, by Python version).
+from confluent_kafka.schema_registry.common._httpx_compat import httpx as registry_http
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from confluent_kafka.schema_registry.serde import SchemaId
 from confluent_kafka.serialization import MessageField, SerializationContext, SerializationError
 from fastavro import parse_schema, schemaless_reader
 from fastavro.read import SchemaResolutionError
 
-from infra.errors import CodecError, UnknownEventTypeError
+from infra.errors import CodecError, RegistryUnavailableError, UnknownEventTypeError
 from schemas.catalog import downstream_schema, event_schemas
 from schemas.contract import to_record, validate_event
 from schemas.events import Envelope
+
+
+@contextmanager
+def _registry_outage(doing: str) -> Iterator[None]:
+    """Turn "the registry did not answer" (no connection, a 5xx) into RegistryUnavailableError,
+    which callers retry, unlike a refusal (unknown id, incompatible schema) they must not."""
+    try:
+        yield
+    except registry_http.TransportError as exc:
+        raise RegistryUnavailableError(f"schema registry unreachable while {doing}: {exc}") from exc
+    except SchemaRegistryError as exc:
+        if exc.http_status_code >= 500:
+            raise RegistryUnavailableError(
+                f"schema registry failed ({exc.http_status_code}) while {doing}: {exc}"
+            ) from exc
+        raise
 
 
 @dataclass(frozen=True)
@@ -89,7 +109,8 @@ class RegistryCodec:
             raise UnknownEventTypeError(f"unknown event type {event_type!r} for topic {topic}")
         context = SerializationContext(topic, MessageField.VALUE)
         try:
-            data = serializer(dict(record), context)
+            with _registry_outage(f"encoding {event_type} for topic {topic}"):
+                data = serializer(dict(record), context)
         except (
             SerializationError,
             SchemaRegistryError,
@@ -131,7 +152,8 @@ class RegistryCodec:
         writer = self._downstream_writers.get(schema_id)
         if writer is None:
             try:
-                text = self._client.get_schema(schema_id).schema_str or "{}"
+                with _registry_outage(f"schema id {schema_id} on topic {topic}"):
+                    text = self._client.get_schema(schema_id).schema_str or "{}"
             except SchemaRegistryError as exc:
                 raise UnknownEventTypeError(
                     f"schema id {schema_id} on topic {topic} is not in the registry: {exc}"
@@ -166,7 +188,8 @@ class RegistryCodec:
         if known is not None:
             return known
         try:
-            writer = self._client.get_schema(schema_id)
+            with _registry_outage(f"schema id {schema_id} on topic {topic}"):
+                writer = self._client.get_schema(schema_id)
         except SchemaRegistryError as exc:
             raise UnknownEventTypeError(
                 f"schema id {schema_id} on topic {topic} is not in the registry: {exc}"
@@ -203,7 +226,8 @@ class DownstreamSerializer:
     def __call__(self, record: Mapping[str, Any]) -> bytes:
         """One record as wire-format bytes."""
         try:
-            data = self._serializer(dict(record), self._context)
+            with _registry_outage(f"encoding {self._name} for {self.topic}"):
+                data = self._serializer(dict(record), self._context)
         except (SerializationError, SchemaRegistryError, ValueError, TypeError) as exc:
             raise CodecError(f"cannot encode {self._name} for {self.topic}: {exc}") from exc
         return bytes(data or b"")
