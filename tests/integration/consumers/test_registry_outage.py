@@ -16,12 +16,16 @@ from pathlib import Path
 import httpx
 import pytest
 from confluent_kafka import TopicPartition
+from confluent_kafka.schema_registry import SchemaRegistryClient
 from sqlalchemy import create_engine, text
 
-from infra.clients import make_consumer
+from infra.clients import make_consumer, make_registry_client
+from infra.errors import CodecError, RegistryUnavailableError, UnknownEventTypeError
 from infra.security import ADMIN_ROLE
 from infra.settings import Settings
 from producers.generate import EXPORT_FILES
+from schemas.codec import RegistryCodec
+from schemas.examples import example_event
 from schemas.topics import agency_topic, dead_letter_topic
 from tests.integration.consumers.test_consume import (
     CASESYNC,
@@ -155,3 +159,21 @@ def test_a_consumer_retries_through_a_registry_outage_and_loses_nothing(
     assert "registry retries 0," not in output
     assert "dead letters 0," in output
     assert _ends(service_settings, [dead_letter_topic(prefix)]) == 0
+
+
+def test_an_unreachable_registry_is_a_retryable_error_and_an_unknown_id_is_not(
+    service_settings: Settings, prefix: str
+) -> None:
+    topic = agency_topic("ro-anitp", prefix)
+    real = RegistryCodec(make_registry_client(service_settings))
+    valid = real.encode(topic, example_event("CaseOpened"))
+    dead = f"http://127.0.0.1:{free_port()}/apis/ccompat/v7"
+    unreachable = RegistryCodec(SchemaRegistryClient({"url": dead}))
+
+    with pytest.raises(RegistryUnavailableError, match="unreachable"):
+        unreachable.decode(topic, valid)
+    with pytest.raises(RegistryUnavailableError):
+        unreachable.encode(topic, example_event("CaseOpened"))
+    with pytest.raises(UnknownEventTypeError):  # a refusal: the message goes to the DLQ
+        real.decode(topic, b"\x00" + (987_654_321).to_bytes(4, "big") + valid[5:])
+    assert not issubclass(RegistryUnavailableError, CodecError)  # never dead-lettered
