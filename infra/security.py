@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import (
     AclBinding,
+    AclBindingFilter,
     AclOperation,
     AclPermissionType,
     AdminClient,
@@ -168,4 +170,34 @@ def apply_grants(admin: AdminClient, grants: Iterable[Grant]) -> int:
             future.result()
         except KafkaException as exc:
             raise InfraError(f"could not create ACL {binding}: {exc}") from exc
+    _wait_until_visible(admin, bindings)
     return len(bindings)
+
+
+def _wait_until_visible(
+    admin: AdminClient, bindings: list[AclBinding], timeout_s: float = 15.0
+) -> None:
+    """Return once the broker's authorizer answers with every binding (creation is
+    acknowledged by the controller first; a client right after could still be refused)."""
+    anything: Any = None  # a filter's None matches any name, principal or host
+    everything = AclBindingFilter(
+        ResourceType.ANY,
+        anything,
+        ResourcePatternType.ANY,
+        anything,
+        anything,
+        AclOperation.ANY,
+        AclPermissionType.ANY,
+    )
+    deadline = time.monotonic() + timeout_s
+    wanted = {str(binding) for binding in bindings}
+    while True:
+        try:
+            known = {str(b) for b in admin.describe_acls(everything).result()}
+        except KafkaException as exc:
+            raise InfraError(f"could not list the broker's ACLs: {exc}") from exc
+        if wanted <= known:
+            return
+        if time.monotonic() > deadline:
+            raise InfraError(f"{len(wanted - known)} ACL(s) not visible after {timeout_s:.0f}s")
+        time.sleep(0.1)

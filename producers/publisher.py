@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
@@ -47,7 +48,8 @@ class Publisher:
                     value=value,
                     key=key.encode(),
                     headers={"event_id": event_id, "event_type": event.event_type()},
-                    on_delivery=self._on_delivery,
+                    # The id travels with the callback: a report's headers can be missing.
+                    on_delivery=partial(self._on_delivery, event_id),
                 )
                 break
             except BufferError as exc:
@@ -76,10 +78,8 @@ class Publisher:
             )
         return delivered
 
-    def _on_delivery(self, error: KafkaError | None, message: Message) -> None:
+    def _on_delivery(self, event_id: str, error: KafkaError | None, message: Message) -> None:
         key = (message.key() or b"").decode(errors="replace")
-        raw = dict(message.headers() or []).get("event_id") or b""
-        event_id = raw.decode() if isinstance(raw, bytes) else raw
         if error is not None:
             self._failed.append(
                 f"topic {message.topic()} key {key} event {event_id}: {error.str()}"
