@@ -15,13 +15,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from confluent_kafka import TopicPartition
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from sqlalchemy import create_engine, text
 
-from infra.clients import make_consumer, make_registry_client
+from infra.clients import make_registry_client
 from infra.errors import CodecError, RegistryUnavailableError, UnknownEventTypeError
-from infra.security import ADMIN_ROLE
 from infra.settings import Settings
 from producers.generate import EXPORT_FILES
 from schemas.codec import RegistryCodec
@@ -34,6 +32,7 @@ from tests.integration.consumers.test_consume import (
     _upgrade,
 )
 from tests.integration.helpers import free_port
+from tests.integration.producers.test_publish import _end_offsets
 
 pytestmark = pytest.mark.integration
 
@@ -74,21 +73,6 @@ def registry_proxy(port: int, target: str) -> Iterator[None]:
         server.server_close()
 
 
-def _ends(settings: Settings, topics: list[str]) -> int:
-    consumer = make_consumer(settings, ADMIN_ROLE, group_id="test-ends")
-    try:
-        total = 0
-        for topic in topics:
-            partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-            total += sum(
-                consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-                for p in partitions
-            )
-        return total
-    finally:
-        consumer.close()
-
-
 def test_a_producer_without_the_registry_fails_loudly_and_writes_nothing(
     service_settings: Settings, service_env: dict[str, str], caseload: Path, prefix: str
 ) -> None:
@@ -107,7 +91,7 @@ def test_a_producer_without_the_registry_fails_loudly_and_writes_nothing(
 
     assert done.returncode == 1, done.stdout + done.stderr
     assert "no schema registry answers" in done.stdout
-    assert _ends(service_settings, [topic]) == 0
+    assert _end_offsets(service_settings, topic) == 0
 
 
 def test_a_consumer_retries_through_a_registry_outage_and_loses_nothing(
@@ -158,7 +142,7 @@ def test_a_consumer_retries_through_a_registry_outage_and_loses_nothing(
     assert applied == expected, output
     assert "registry retries 0," not in output
     assert "dead letters 0," in output
-    assert _ends(service_settings, [dead_letter_topic(prefix)]) == 0
+    assert _end_offsets(service_settings, dead_letter_topic(prefix)) == 0
 
 
 def test_an_unreachable_registry_is_a_retryable_error_and_an_unknown_id_is_not(
