@@ -82,8 +82,8 @@ class LagSampler(threading.Thread):
         return self.samples[-1][1] if self.samples else -1
 
 
-def start_consumers(settings: Settings, group: str, count: int) -> list[subprocess.Popen[bytes]]:
-    """``count`` `casesync consume` processes in one group, on the benchmark's pipeline."""
+def start_consumers(settings: Settings, group: str, count: int) -> list[subprocess.Popen[str]]:
+    """``count`` `casesync consume` processes in one group; their summaries on stdout."""
     env = {
         **os.environ,
         "CASESYNC_KAFKA_BOOTSTRAP": settings.effective_kafka_bootstrap,
@@ -96,7 +96,11 @@ def start_consumers(settings: Settings, group: str, count: int) -> list[subproce
     casesync = str(Path(sys.executable).with_name("casesync"))
     return [
         subprocess.Popen(
-            [casesync, "consume"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [casesync, "consume"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         for _ in range(count)
     ]
@@ -183,7 +187,7 @@ def main() -> None:
         for process in consumers:
             process.send_signal(signal.SIGTERM)
         for process in consumers:
-            process.wait(60)
+            process.communicate(timeout=60)
         backend = make_engine(settings).url.get_backend_name()
     title = (
         f"Lag under a sustained {args.rate:,} events/s ({backend}, {args.consumers} consumer(s))"

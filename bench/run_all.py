@@ -43,6 +43,7 @@ BENCHMARKS = (
     Benchmark("codec", "codec_bench.py", (), ("--events", "2000", "--rounds", "2")),
     Benchmark("publish", "publish_bench.py", (), ("--victims", "300")),
     Benchmark("kafka-to-view", "consume_bench.py", ("--victims", "2000"), ("--victims", "200")),
+    Benchmark("scale-out", "scale_bench.py", (), ("--victims", "300")),
     Benchmark("dedup-100k", "dedup_bench.py", ("--records", "100000"), ("--records", "5000")),
     Benchmark("dedup-1m", "dedup_bench.py", ("--records", "1000000"), ("--records", "20000")),
     Benchmark(

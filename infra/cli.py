@@ -409,7 +409,16 @@ def joint_view_consumer(
         engine, producer, DownstreamSerializer(registry, changes, "JointViewChanged"), changes
     )
     return JointViewConsumer(
-        make_consumer(settings, JOINT_VIEW_ROLE, group_id=settings.consumer_group),
+        make_consumer(
+            settings,
+            JOINT_VIEW_ROLE,
+            group_id=settings.consumer_group,
+            **{
+                "session.timeout.ms": settings.consumer_session_timeout_ms,
+                # librdkafka wants heartbeats well inside the session (its default is 3 s).
+                "heartbeat.interval.ms": min(3_000, settings.consumer_session_timeout_ms // 3),
+            },
+        ),
         RegistryCodec(registry),
         engine,
         producer,

@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     consumer_batch_size: int = Field(
         default=500, ge=1, description="Most events applied in one database transaction."
     )
+    consumer_session_timeout_ms: int = Field(
+        default=45_000,
+        ge=6_000,
+        le=300_000,
+        description="How long the group waits for a silent `casesync consume` (killed, hung) "
+        "before its partitions go to another member (session.timeout.ms; the broker's range "
+        "is 6 s to 300 s).",
+    )
     metrics_port: int = Field(
         default=9464, description="Prometheus metrics port of `casesync consume` (0: off)."
     )

@@ -6,15 +6,19 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 
 from consumers.database import upgrade
 from consumers.view import AgencyCase, AgencyPerson, CaseFact, TimelineEntry
@@ -23,7 +27,7 @@ from infra.database import make_engine
 from infra.security import ADMIN_ROLE
 from infra.settings import Settings
 from producers.agencies import adapter_for
-from producers.generate import EXPORT_FILES
+from producers.generate import EXPORT_FILES, generate
 from producers.pipeline import map_rows
 from schemas.codec import RegistryCodec
 from schemas.examples import example_event
@@ -193,46 +197,111 @@ def _casesync(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
     return done
 
 
-def test_sigkill_at_random_points_leaves_the_view_equal_to_a_clean_run(
+KILLS = 20
+LARGE_VICTIMS = 12_400  # about 100,000 events with this generator and seed
+
+
+@pytest.fixture(scope="module")
+def large_caseload(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("large")
+    generate(out, weeks=12, victims=LARGE_VICTIMS, seed=29, bad_row_rate=0.0)
+    return out
+
+
+def _expected_events(caseload: Path) -> int:
+    """How many distinct events the caseload's exports map to."""
+    return len(
+        {
+            e.event_id
+            for agency in PUBLISHED
+            for _n, o in map_rows(adapter_for(agency), caseload / EXPORT_FILES[agency])
+            if isinstance(o, list)
+            for e in o
+        }
+    )
+
+
+def _applied_count(database_url: str) -> int:
+    """Tracking rows in a SQLite view, read beside a running consumer."""
+    with closing(sqlite3.connect(str(make_url(database_url).database), timeout=30)) as db:
+        return int(db.execute("SELECT count(*) FROM applied_events").fetchone()[0])
+
+
+def _until(condition: Callable[[], bool], timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_sigkill_at_20_random_points_while_100k_events_flow_leaves_a_clean_runs_view(
     service_settings: Settings,
     service_env: dict[str, str],
-    caseload: Path,
+    large_caseload: Path,
     prefix: str,
     tmp_path: Path,
 ) -> None:
     crashed = {
         **_pipeline_env(service_env, tmp_path, "crashed"),
         "CASESYNC_TOPIC_PREFIX": prefix,
-        "CASESYNC_CONSUMER_BATCH_SIZE": "50",
+        "CASESYNC_CONSUMER_BATCH_SIZE": "200",
+        # A killed member's partitions are reassigned after this (the broker's minimum).
+        "CASESYNC_CONSUMER_SESSION_TIMEOUT_MS": "6000",
     }
     clean = {**_pipeline_env(service_env, tmp_path, "clean"), "CASESYNC_TOPIC_PREFIX": prefix}
-    expected = _publish_all(crashed, caseload)
+    crashed_url = crashed["CASESYNC_DATABASE_URL"]
     _upgrade(crashed)
     _upgrade(clean)
+    # The five adapters publish while the consumer is being killed.
+    publishers = [
+        subprocess.Popen(
+            [CASESYNC, "publish", "--agency", agency, str(large_caseload / EXPORT_FILES[agency])],
+            env=crashed,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for agency in PUBLISHED
+    ]
+    expected = _expected_events(large_caseload)
     rng = random.Random(os.environ.get("CASESYNC_TEST_SEED", "5"))
-    kills = 0
-    for _ in range(8):
+    kills: list[tuple[float, int]] = []  # (seconds since the start, events applied when killed)
+    began = time.monotonic()
+    while len(kills) < KILLS and _applied_count(crashed_url) < expected:
+        before = _applied_count(crashed_url)
         process = subprocess.Popen(
             [CASESYNC, "consume"], env=crashed, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        time.sleep(rng.uniform(1.5, 4.0))
-        if process.poll() is None:
+        # Kill a process that is applying: after its first commit, at a random moment after.
+        working = _until(lambda n=before: _applied_count(crashed_url) > n, 90)
+        time.sleep(rng.uniform(0.0, 2.5))
+        if working and process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
-            kills += 1
+            kills.append((round(time.monotonic() - began, 1), _applied_count(crashed_url)))
+        process.kill()
         process.wait(30)
+    published = [p.communicate(timeout=600)[0] for p in publishers]
 
-    finished = _consume(crashed, "--exit-when-caught-up")
+    finished = _consume(crashed, "--exit-when-caught-up", timeout=900)
     # Read before the clean run, which relays its own state to the same change stream.
     _read, changes = latest_changes(service_settings, prefix)
-    reference = _consume(clean, "--exit-when-caught-up")
+    reference = _consume(clean, "--exit-when-caught-up", timeout=900)
 
+    print(f"{expected} events; kills (s, applied): {kills}")
+    assert all(p.returncode == 0 for p in publishers), published
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert reference.returncode == 0, reference.stdout + reference.stderr
-    assert kills >= 5
-    after_crashes = _snapshot(crashed["CASESYNC_DATABASE_URL"])
+    assert expected >= 100_000
+    assert len(kills) == KILLS, f"only {len(kills)} kills before the view caught up: {kills}"
+    assert kills[-1][1] < expected  # the last kill still interrupted work
+    after_crashes = _snapshot(crashed_url)
     clean_run = _snapshot(clean["CASESYNC_DATABASE_URL"])
     assert after_crashes["tracking"] == (expected, expected)  # every event once, none twice
     assert after_crashes["timeline_rows"] == expected
     assert after_crashes == clean_run
     # The change stream lost nothing either: its last record per key is the view's state.
-    assert stream_problems(create_engine(crashed["CASESYNC_DATABASE_URL"]), changes) == []
+    assert stream_problems(create_engine(crashed_url), changes) == []

@@ -1,11 +1,10 @@
-"""Two consumers in one group, and a database outage, with real processes and PostgreSQL."""
+"""Consumers in one group, and a 30 s database outage, with real processes and PostgreSQL."""
 
 from __future__ import annotations
 
 import signal
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,10 +19,13 @@ from tests.integration.consumers.test_consume import (
     CASESYNC,
     _pipeline_env,
     _publish_all,
+    _until,
     _upgrade,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+OUTAGE_S = 30
 
 
 def _applied(database_url: str) -> tuple[int, int]:
@@ -37,15 +39,6 @@ def _applied(database_url: str) -> tuple[int, int]:
             )  # type: ignore[return-value]
     finally:
         engine.dispose()
-
-
-def _wait(condition: Callable[[], bool], timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 def _stop(process: subprocess.Popen[str]) -> str:
@@ -65,8 +58,14 @@ def _applied_by(output: str) -> int:
     return int(output.split("applied ", 1)[1].split(",", 1)[0])
 
 
-def test_two_consumers_in_one_group_split_partitions_and_apply_everything_once(
-    service_env: dict[str, str], caseload: Path, prefix: str, postgres_url: str, tmp_path: Path
+@pytest.mark.parametrize("members", [2, 4])
+def test_consumers_in_one_group_split_partitions_and_apply_everything_once(
+    members: int,
+    service_env: dict[str, str],
+    caseload: Path,
+    prefix: str,
+    postgres_url: str,
+    tmp_path: Path,
 ) -> None:
     env = {
         **_pipeline_env(service_env, tmp_path, "group"),
@@ -77,15 +76,15 @@ def test_two_consumers_in_one_group_split_partitions_and_apply_everything_once(
     expected = _publish_all(env, caseload)
     _upgrade(env)
 
-    first, second = _start(env), _start(env)
-    done = _wait(lambda: _applied(postgres_url)[0] >= expected, 240)
-    outputs = [_stop(first), _stop(second)]
+    processes = [_start(env) for _ in range(members)]
+    done = _until(lambda: _applied(postgres_url)[0] >= expected, 240)
+    outputs = [_stop(process) for process in processes]
 
     assert done, f"applied {_applied(postgres_url)} of {expected}"
     assert _applied(postgres_url) == (expected, expected)
     per_process = [_applied_by(out) for out in outputs]
     assert sum(per_process) == expected
-    assert all(n > 0 for n in per_process), per_process  # both had partitions
+    assert all(n > 0 for n in per_process), per_process  # every member had partitions
 
 
 def _committed(settings: Settings, group: str, prefix: str) -> dict[tuple[str, int], int]:
@@ -126,7 +125,8 @@ def test_a_database_outage_pauses_consumption_and_it_resumes_after(
     admin = postgres_server  # AUTOCOMMIT engine on the server
 
     consumer = _start(env)
-    assert _wait(lambda: _applied(postgres_url)[0] > 0, 120)
+    assert _until(lambda: _applied(postgres_url)[0] > 0, 120)
+    applied_before = _applied(postgres_url)[0]
     with admin.connect() as connection:
         connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false'))
         connection.execute(
@@ -138,15 +138,18 @@ def test_a_database_outage_pauses_consumption_and_it_resumes_after(
         )
     time.sleep(7)  # an auto-commit in flight when the database went away lands by now
     during = _committed(service_settings, env["CASESYNC_CONSUMER_GROUP"], prefix)
-    time.sleep(10)
+    time.sleep(OUTAGE_S - 7)
     after_outage = _committed(service_settings, env["CASESYNC_CONSUMER_GROUP"], prefix)
     with admin.connect() as connection:
         connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
+    survived = consumer.poll() is None
 
-    caught_up = _wait(lambda: _applied(postgres_url)[0] >= expected, 240)
+    caught_up = _until(lambda: _applied(postgres_url)[0] >= expected, 240)
     output = _stop(consumer)
 
+    assert survived, "the consumer waits the outage out"
     assert during == after_outage, "no offsets may be stored while the database is down"
+    assert applied_before < expected, "the outage began before the work was done"
     assert caught_up, f"applied {_applied(postgres_url)} of {expected}"
     assert _applied(postgres_url) == (expected, expected)
     assert "database retries 0" not in output
