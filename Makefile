@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench bench-quick lint typecheck test-unit test-integration infra-up infra-down infra-status clean
+.PHONY: install demo test bench bench-quick lint typecheck test-unit test-integration test-faults infra-up infra-down infra-status clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ test-unit: $(STAMP)
 
 test-integration: $(STAMP)
 	$(BIN)/pytest tests/integration
+
+# The fault-injection tests alone (also part of `make test`).
+FAULT_TESTS := $(addprefix tests/integration/consumers/,test_consume.py test_group_and_outage.py \
+	test_registry_outage.py test_broker_restart.py test_malformed_traffic.py test_view_properties.py)
+
+test-faults: $(STAMP)
+	$(BIN)/pytest $(FAULT_TESTS)
 
 test: lint typecheck
 	$(BIN)/casesync schemas check --offline

@@ -43,7 +43,13 @@ from consumers.queries import (
 from consumers.reader import read_raw_to_end
 from consumers.runner import ConsumerStats, JointViewConsumer
 from infra import services
-from infra.clients import make_admin, make_consumer, make_producer, make_registry_client
+from infra.clients import (
+    group_membership,
+    make_admin,
+    make_consumer,
+    make_producer,
+    make_registry_client,
+)
 from infra.database import make_engine
 from infra.errors import CasesyncError, PublishError
 from infra.kafka import kafka_answers
@@ -413,11 +419,7 @@ def joint_view_consumer(
             settings,
             JOINT_VIEW_ROLE,
             group_id=settings.consumer_group,
-            **{
-                "session.timeout.ms": settings.consumer_session_timeout_ms,
-                # librdkafka wants heartbeats well inside the session (its default is 3 s).
-                "heartbeat.interval.ms": min(3_000, settings.consumer_session_timeout_ms // 3),
-            },
+            **group_membership(settings),
         ),
         RegistryCodec(registry),
         engine,

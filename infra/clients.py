@@ -105,6 +105,13 @@ def make_consumer(settings: Settings, role: str, group_id: str, **overrides: Any
     return Consumer(config)
 
 
+def group_membership(settings: Settings) -> dict[str, int]:
+    """The consumer-group timing of `casesync consume`: how soon a dead member is replaced."""
+    session_ms = settings.consumer_session_timeout_ms
+    # Heartbeats well inside the session (librdkafka's default interval is 3 s).
+    return {"session.timeout.ms": session_ms, "heartbeat.interval.ms": min(3_000, session_ms // 3)}
+
+
 def make_registry_client(settings: Settings) -> SchemaRegistryClient:
     """A Confluent Schema Registry client for the configured (or local Apicurio) registry."""
     return SchemaRegistryClient({"url": settings.effective_schema_registry_url})

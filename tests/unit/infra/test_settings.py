@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from infra.clients import group_membership
 from infra.settings import Settings
 
 
@@ -37,3 +38,16 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
 
     with pytest.raises(ValidationError):
         settings.kafka_port = 1  # type: ignore[misc]
+
+
+def test_the_consumer_session_timeout_sets_the_heartbeat_inside_it(tmp_path: Path) -> None:
+    default = group_membership(Settings(state_dir=tmp_path))
+    fastest = group_membership(Settings(state_dir=tmp_path, consumer_session_timeout_ms=6_000))
+
+    assert default == {"session.timeout.ms": 45_000, "heartbeat.interval.ms": 3_000}
+    assert fastest == {"session.timeout.ms": 6_000, "heartbeat.interval.ms": 2_000}
+
+
+def test_a_session_timeout_the_broker_would_refuse_is_a_settings_error(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="consumer_session_timeout_ms"):
+        Settings(state_dir=tmp_path, consumer_session_timeout_ms=5_000)
