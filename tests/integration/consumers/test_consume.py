@@ -6,19 +6,16 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
 
 from consumers.database import upgrade
 from consumers.view import AgencyCase, AgencyPerson, CaseFact, TimelineEntry
@@ -50,13 +47,24 @@ def _pipeline_env(service_env: dict[str, str], tmp_path: Path, name: str) -> dic
     }
 
 
+def _expected_events(caseload: Path) -> int:
+    """How many distinct events the caseload's exports map to."""
+    return len(
+        {
+            e.event_id
+            for agency in PUBLISHED
+            for _n, o in map_rows(adapter_for(agency), caseload / EXPORT_FILES[agency])
+            if isinstance(o, list)
+            for e in o
+        }
+    )
+
+
 def _publish_all(env: dict[str, str], caseload: Path) -> int:
     """Publish every export; return how many distinct events that is."""
-    expected = set()
     for agency in PUBLISHED:
-        path = caseload / EXPORT_FILES[agency]
         done = subprocess.run(
-            [CASESYNC, "publish", "--agency", agency, str(path)],
+            [CASESYNC, "publish", "--agency", agency, str(caseload / EXPORT_FILES[agency])],
             env=env,
             capture_output=True,
             text=True,
@@ -64,13 +72,7 @@ def _publish_all(env: dict[str, str], caseload: Path) -> int:
             check=False,
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        expected |= {
-            str(e.event_id)
-            for _n, o in map_rows(adapter_for(agency), path)
-            if isinstance(o, list)
-            for e in o
-        }
-    return len(expected)
+    return _expected_events(caseload)
 
 
 def _consume(
@@ -208,23 +210,17 @@ def large_caseload(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _expected_events(caseload: Path) -> int:
-    """How many distinct events the caseload's exports map to."""
-    return len(
-        {
-            e.event_id
-            for agency in PUBLISHED
-            for _n, o in map_rows(adapter_for(agency), caseload / EXPORT_FILES[agency])
-            if isinstance(o, list)
-            for e in o
-        }
-    )
-
-
-def _applied_count(database_url: str) -> int:
-    """Tracking rows in a SQLite view, read beside a running consumer."""
-    with closing(sqlite3.connect(str(make_url(database_url).database), timeout=30)) as db:
-        return int(db.execute("SELECT count(*) FROM applied_events").fetchone()[0])
+def _applied(database_url: str) -> tuple[int, int]:
+    """Tracking rows in the view, and distinct event ids among them (beside a running consumer)."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows, distinct = connection.execute(
+                text("SELECT count(*), count(DISTINCT event_id) FROM applied_events")
+            ).one()
+        return int(rows), int(distinct)
+    finally:
+        engine.dispose()
 
 
 def _until(condition: Callable[[], bool], timeout_s: float) -> bool:
@@ -271,17 +267,17 @@ def test_sigkill_at_20_random_points_while_100k_events_flow_leaves_a_clean_runs_
     rng = random.Random(os.environ.get("CASESYNC_TEST_SEED", "5"))
     kills: list[tuple[float, int]] = []  # (seconds since the start, events applied when killed)
     began = time.monotonic()
-    while len(kills) < KILLS and _applied_count(crashed_url) < expected:
-        before = _applied_count(crashed_url)
+    while len(kills) < KILLS and _applied(crashed_url)[0] < expected:
+        before = _applied(crashed_url)[0]
         process = subprocess.Popen(
             [CASESYNC, "consume"], env=crashed, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         # Kill a process that is applying: after its first commit, at a random moment after.
-        working = _until(lambda n=before: _applied_count(crashed_url) > n, 90)
+        working = _until(lambda n=before: _applied(crashed_url)[0] > n, 90)
         time.sleep(rng.uniform(0.0, 2.5))
         if working and process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
-            kills.append((round(time.monotonic() - began, 1), _applied_count(crashed_url)))
+            kills.append((round(time.monotonic() - began, 1), _applied(crashed_url)[0]))
         process.kill()
         process.wait(30)
     published = [p.communicate(timeout=600)[0] for p in publishers]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from confluent_kafka import TopicPartition
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from infra.clients import make_consumer
@@ -17,6 +17,7 @@ from infra.security import JOINT_VIEW_ROLE
 from infra.settings import Settings
 from tests.integration.consumers.test_consume import (
     CASESYNC,
+    _applied,
     _pipeline_env,
     _publish_all,
     _until,
@@ -26,19 +27,6 @@ from tests.integration.consumers.test_consume import (
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 OUTAGE_S = 30
-
-
-def _applied(database_url: str) -> tuple[int, int]:
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return tuple(
-                connection.execute(
-                    text("SELECT count(*), count(DISTINCT event_id) FROM applied_events")
-                ).one()
-            )  # type: ignore[return-value]
-    finally:
-        engine.dispose()
 
 
 def _stop(process: subprocess.Popen[str]) -> str:
