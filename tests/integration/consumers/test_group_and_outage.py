@@ -8,11 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
-from confluent_kafka import TopicPartition
+from confluent_kafka import ConsumerGroupState, TopicPartition
+from confluent_kafka.admin import AdminClient
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from infra.clients import make_consumer
+from infra.clients import make_admin, make_consumer
 from infra.security import JOINT_VIEW_ROLE
 from infra.settings import Settings
 from tests.integration.consumers.test_consume import (
@@ -46,9 +47,18 @@ def _applied_by(output: str) -> int:
     return int(output.split("applied ", 1)[1].split(",", 1)[0])
 
 
+def _partitions_per_member(admin: AdminClient, group: str) -> list[int]:
+    """How many partitions each member of a stable group holds ([] while it rebalances)."""
+    description = admin.describe_consumer_groups([group])[group].result()
+    if description.state != ConsumerGroupState.STABLE:
+        return []
+    return [len(m.assignment.topic_partitions) for m in description.members]
+
+
 @pytest.mark.parametrize("members", [2, 4])
 def test_consumers_in_one_group_split_partitions_and_apply_everything_once(
     members: int,
+    service_settings: Settings,
     service_env: dict[str, str],
     caseload: Path,
     prefix: str,
@@ -61,10 +71,18 @@ def test_consumers_in_one_group_split_partitions_and_apply_everything_once(
         "CASESYNC_DATABASE_URL": postgres_url,
         "CASESYNC_CONSUMER_BATCH_SIZE": "100",
     }
-    expected = _publish_all(env, caseload)
     _upgrade(env)
-
     processes = [_start(env) for _ in range(members)]
+    group, admin = env["CASESYNC_CONSUMER_GROUP"], make_admin(service_settings)
+
+    # Publish once every member holds partitions: a member that joins after the work is done
+    # would (rightly) apply nothing.
+    def formed() -> bool:
+        held = _partitions_per_member(admin, group)
+        return len(held) == members and all(held)
+
+    assert _until(formed, 120), _partitions_per_member(admin, group)
+    expected = _publish_all(env, caseload)
     done = _until(lambda: _applied(postgres_url)[0] >= expected, 240)
     outputs = [_stop(process) for process in processes]
 
