@@ -55,6 +55,29 @@ def bench_settings(folder: Path, label: str) -> Settings:
     return settings
 
 
+def publish_generated(settings: Settings, folder: Path, victims: int) -> int:
+    """Generate a caseload in ``folder`` and publish it to the pipeline; how many events."""
+    generate(folder, weeks=12, victims=victims, seed=7, bad_row_rate=0.0)
+    publisher = Publisher(
+        make_producer(settings, ADMIN_ROLE), RegistryCodec(make_registry_client(settings))
+    )
+    return publish_caseload(folder, publisher, topic_prefix=settings.topic_prefix)
+
+
+def raw_consume_rate(settings: Settings) -> tuple[float, int]:
+    """The raw baseline: events/s of one consumer reading and decoding the agency topics to
+    their end, and how many it read."""
+    codec = RegistryCodec(make_registry_client(settings))
+    consumer = make_consumer(settings, JOINT_VIEW_ROLE, group_id=f"raw-{uuid.uuid4().hex[:6]}")
+    began = time.perf_counter()
+    messages = read_raw_to_end(consumer, agency_topics(settings.topic_prefix), 600)
+    for message in messages:
+        codec.decode_record(str(message.topic()), message.value() or b"")
+    seconds = time.perf_counter() - began
+    consumer.close()
+    return len(messages) / seconds, len(messages)
+
+
 def main() -> None:
     """Publish a caseload, then time both sides reading it."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -62,24 +85,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         settings = bench_settings(Path(folder), "bench")
-        prefix = settings.topic_prefix
-        caseload = Path(folder)
-        generate(caseload, weeks=12, victims=args.victims, seed=7, bad_row_rate=0.0)
-        publisher = Publisher(
-            make_producer(settings, ADMIN_ROLE), RegistryCodec(make_registry_client(settings))
-        )
-        published = publish_caseload(caseload, publisher, topic_prefix=prefix)
-
-        codec = RegistryCodec(make_registry_client(settings))
-        raw_consumer = make_consumer(
-            settings, JOINT_VIEW_ROLE, group_id=f"bench-raw-{uuid.uuid4().hex[:6]}"
-        )
-        began = time.perf_counter()
-        messages = read_raw_to_end(raw_consumer, agency_topics(prefix), 600)
-        for message in messages:
-            codec.decode_record(str(message.topic()), message.value() or b"")
-        raw_s = time.perf_counter() - began
-        raw_consumer.close()
+        published = publish_generated(settings, Path(folder), args.victims)
+        raw_rate, _read = raw_consume_rate(settings)
 
         engine = make_engine(settings)
         upgrade(engine)
@@ -94,7 +101,7 @@ def main() -> None:
         backend = make_url(settings.effective_database_url).get_backend_name()
         engine.dispose()
 
-    ours_rate, raw_rate = stats.applied / ours_s, len(messages) / raw_s
+    ours_rate = stats.applied / ours_s
     batch = settings.consumer_batch_size
     print_rates(
         f"Kafka → view ({stats.applied} of {published} events applied, {backend}, batch {batch})",

@@ -19,21 +19,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from consume_bench import bench_database, bench_settings
+from consume_bench import bench_database, bench_settings, publish_generated, raw_consume_rate
 from lag_bench import start_consumers
 from sqlalchemy import Engine, text
 
 from consumers.database import upgrade
-from consumers.reader import read_raw_to_end
-from infra.clients import make_consumer, make_producer, make_registry_client
 from infra.database import make_engine
-from infra.security import ADMIN_ROLE, JOINT_VIEW_ROLE
 from infra.settings import Settings
-from producers.generate import generate
-from producers.pipeline import publish_caseload
-from producers.publisher import Publisher
-from schemas.codec import RegistryCodec
-from schemas.topics import agency_topics
 
 
 @dataclass(frozen=True)
@@ -89,19 +81,6 @@ def drain(settings: Settings, folder: Path, members: int, events: int, timeout_s
     )
 
 
-def raw_rate(settings: Settings) -> tuple[float, int]:
-    """Events/s of one process consuming and decoding the topics to their end; and how many."""
-    codec = RegistryCodec(make_registry_client(settings))
-    consumer = make_consumer(settings, JOINT_VIEW_ROLE, group_id=f"raw-{uuid.uuid4().hex[:6]}")
-    began = time.perf_counter()
-    messages = read_raw_to_end(consumer, agency_topics(settings.topic_prefix), 600)
-    for message in messages:
-        codec.decode_record(str(message.topic()), message.value() or b"")
-    seconds = time.perf_counter() - began
-    consumer.close()
-    return len(messages) / seconds, len(messages)
-
-
 def main() -> None:
     """Publish once, then drain with each member count."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -111,12 +90,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         settings = bench_settings(Path(folder), "scale")
-        generate(Path(folder), weeks=12, victims=args.victims, seed=7, bad_row_rate=0.0)
-        publisher = Publisher(
-            make_producer(settings, ADMIN_ROLE), RegistryCodec(make_registry_client(settings))
-        )
-        events = publish_caseload(Path(folder), publisher, topic_prefix=settings.topic_prefix)
-        raw, raw_events = raw_rate(settings)
+        events = publish_generated(settings, Path(folder), args.victims)
+        raw, raw_events = raw_consume_rate(settings)
         drains = [
             drain(settings, Path(folder), int(n), events, args.timeout)
             for n in args.members.split(",")
